@@ -1,0 +1,166 @@
+"""The one way to reach a school's data for a user (house rule 2).
+
+Every view, API endpoint and command that touches a school's rows starts here.  A school the
+user has no post in — or a region above it — does not exist for them (404).  Inside their own
+school, an action their role does not allow is refused (403).
+"""
+
+from dataclasses import dataclass, field
+
+from django.core.exceptions import PermissionDenied
+from django.db.models import QuerySet
+from django.http import Http404
+
+from .models import Region, RegionRole, Role, School, SchoolClass, Staff, Student, User
+
+
+class Can:
+    """Capabilities, each granted to the roles listed in GRANTS."""
+
+    VIEW_SCHOOL = "view_school"
+    MANAGE_ROSTER = "manage_roster"  # import/export students, add classes
+    MANAGE_STAFF = "manage_staff"  # import staff, reset staff passwords
+    MANAGE_PARENTS = "manage_parents"  # reset parent passwords
+    MANAGE_CALENDAR = "manage_calendar"
+    VIEW_AUDIT = "view_audit"
+
+
+GRANTS: dict[str, set[str]] = {
+    Can.VIEW_SCHOOL: {r.value for r in Role},
+    Can.MANAGE_ROSTER: {Role.PRINCIPAL, Role.ACADEMIC},
+    Can.MANAGE_STAFF: {Role.PRINCIPAL},
+    Can.MANAGE_PARENTS: {Role.PRINCIPAL},
+    Can.MANAGE_CALENDAR: {Role.PRINCIPAL, Role.ACADEMIC},
+    Can.VIEW_AUDIT: {Role.PRINCIPAL},
+}
+
+# Whole-school sight of rosters and of the sensitive fields (ORG-04).
+_SCHOOL_WIDE_ROSTER = {Role.PRINCIPAL, Role.ACADEMIC}
+
+
+@dataclass
+class SchoolAccess:
+    """What one user may do in one school, worked out once per request."""
+
+    user: User
+    school: School
+    roles: set[str] = field(default_factory=set)
+    staff: Staff | None = None
+    head_class_ids: set[int] = field(default_factory=set)
+    taught_class_ids: set[int] = field(default_factory=set)
+    led_grades: set[int] = field(default_factory=set)
+    official: RegionRole | None = None  # a bureau officer or inspector above the school
+
+    def can(self, capability: str) -> bool:
+        return bool(self.roles & GRANTS[capability]) or (
+            capability == Can.VIEW_SCHOOL and self.official is not None
+        )
+
+    def require(self, capability: str) -> None:
+        if not self.can(capability):
+            raise PermissionDenied(capability)
+
+    # Rosters -----------------------------------------------------------------------------
+    def can_view_roster(self, klass: SchoolClass) -> bool:
+        return (
+            bool(self.roles & _SCHOOL_WIDE_ROSTER)
+            or klass.id in self.head_class_ids
+            or klass.id in self.taught_class_ids
+            or klass.grade in self.led_grades
+        )
+
+    def can_see_care_flags(self, klass: SchoolClass) -> bool:
+        """Care flags: principal, academic office, and the head teacher of that class only."""
+        return bool(self.roles & _SCHOOL_WIDE_ROSTER) or klass.id in self.head_class_ids
+
+    can_see_guardian_contact = can_see_care_flags
+
+    def can_issue_parent_codes(self, klass: SchoolClass) -> bool:
+        return Role.PRINCIPAL in self.roles or klass.id in self.head_class_ids
+
+    def roster_classes(self) -> QuerySet[SchoolClass]:
+        qs = SchoolClass.objects.filter(school=self.school)
+        if self.roles & _SCHOOL_WIDE_ROSTER:
+            return qs
+        ids = self.head_class_ids | self.taught_class_ids
+        return qs.filter(id__in=ids) | qs.filter(grade__in=self.led_grades)
+
+
+def _region_role_over(user: User, school: School) -> RegionRole | None:
+    if not user.is_authenticated:
+        return None
+    chain = school.county.ancestors_and_self()
+    return RegionRole.objects.filter(user=user, region__in=chain).select_related("region").first()
+
+
+def access_school(user: User, school_id: int) -> SchoolAccess:
+    """The user's access to a school, or 404 when they have none."""
+    if not user.is_authenticated:
+        raise Http404
+    school = School.objects.select_related("county__parent__parent").filter(id=school_id).first()
+    if school is None:
+        raise Http404
+    acc = SchoolAccess(user=user, school=school)
+    staff = Staff.objects.filter(school=school, user=user, active=True).first()
+    if staff is not None:
+        acc.staff = staff
+        for role, class_id, grade in staff.roles.values_list("role", "school_class_id", "grade"):
+            acc.roles.add(role)
+            if role == Role.HEAD_TEACHER:
+                acc.head_class_ids.add(class_id)
+            elif role == Role.SUBJECT_TEACHER:
+                acc.taught_class_ids.add(class_id)
+            elif role == Role.GRADE_LEADER:
+                acc.led_grades.add(grade)
+    else:
+        acc.official = _region_role_over(user, school)
+        if acc.official is None:
+            raise Http404
+    return acc
+
+
+def access_class(user: User, school_id: int, class_id: int) -> tuple[SchoolAccess, SchoolClass]:
+    """A class whose roster the user may read; another school's class is a 404."""
+    acc = access_school(user, school_id)
+    klass = SchoolClass.objects.filter(school=acc.school, id=class_id).first()
+    if klass is None:
+        raise Http404
+    if not acc.can_view_roster(klass):
+        raise PermissionDenied("view_roster")
+    return acc, klass
+
+
+def access_child(user: User, student_id: int) -> Student:
+    """A parent's own child; any other pupil is a 404."""
+    if not user.is_authenticated:
+        raise Http404
+    student = (
+        Student.objects.select_related("school", "school_class")
+        .filter(id=student_id, guardianships__user=user, active=True)
+        .first()
+    )
+    if student is None:
+        raise Http404
+    return student
+
+
+def access_region(user: User, region_id: int) -> RegionRole:
+    """A bureau officer's or inspector's region (or one below theirs); otherwise 404."""
+    if not user.is_authenticated:
+        raise Http404
+    region = Region.objects.filter(id=region_id).select_related("parent__parent").first()
+    if region is None:
+        raise Http404
+    role = (
+        RegionRole.objects.filter(user=user, region__in=region.ancestors_and_self())
+        .select_related("region")
+        .first()
+    )
+    if role is None:
+        raise Http404
+    return role
+
+
+def schools_of(user: User) -> QuerySet[School]:
+    """Schools where the user holds an active staff post."""
+    return School.objects.filter(staff__user=user, staff__active=True).distinct()
