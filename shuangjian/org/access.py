@@ -144,7 +144,7 @@ def access_child(user: User, student_id: int) -> Student:
     return student
 
 
-def access_region(user: User, region_id: int) -> RegionRole:
+def access_region(user: User, region_id: int) -> tuple[RegionRole, Region]:
     """A bureau officer's or inspector's region (or one below theirs); otherwise 404."""
     if not user.is_authenticated:
         raise Http404
@@ -158,7 +158,7 @@ def access_region(user: User, region_id: int) -> RegionRole:
     )
     if role is None:
         raise Http404
-    return role
+    return role, region
 
 
 def schools_of(user: User) -> QuerySet[School]:

@@ -27,6 +27,11 @@ INVITE_VALID_DAYS = 60
 TOKEN_VALID_DAYS = 365
 
 
+def field_error(field: str, message: str, code: str) -> ValidationError:
+    """A rule violation tied to one input field, keeping its code for the API's error body."""
+    return ValidationError({field: ValidationError(message, code=code)})
+
+
 def audit(*, school: School, actor: User | None, action: str, **detail) -> AuditEvent:
     return AuditEvent.objects.create(school=school, actor=actor, action=action, detail=detail)
 
@@ -93,9 +98,10 @@ def _take_invite(code: str) -> ParentInvite:
         .first()
     )
     if invite is None or invite.used_at is not None or invite.expires_at < timezone.now():
-        raise ValidationError(
-            {"code": _("This code is not valid. It may be mistyped, used or expired.")},
-            code="invalid_code",
+        raise field_error(
+            "code",
+            _("This code is not valid. It may be mistyped, used or expired."),
+            "invalid_code",
         )
     return invite
 
@@ -123,9 +129,10 @@ def register_parent(
     """A parent creates an account with a child's code (the account's login is the mobile)."""
     invite = _take_invite(code)
     if User.objects.filter(mobile=mobile).exists() or User.objects.filter(username=mobile).exists():
-        raise ValidationError(
-            {"mobile": _("An account with this mobile number exists. Log in and add the child.")},
-            code="mobile_taken",
+        raise field_error(
+            "mobile",
+            _("An account with this mobile number exists. Log in and add the child."),
+            "mobile_taken",
         )
     user = User(username=mobile, mobile=mobile, display_name=name)
     user.set_password(password)
