@@ -13,6 +13,7 @@ from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 from ninja.security import HttpBearer, django_auth
 
+from shuangjian.errors import RuleViolation
 from shuangjian.org.models import ApiToken, hash_secret
 
 
@@ -60,6 +61,12 @@ def on_schema_error(request, exc: NinjaValidationError):
     )
 
 
+@api.exception_handler(RuleViolation)
+def on_rule_violation(request, exc: RuleViolation):
+    extra = {"field": exc.field} if exc.field else {}
+    return error(request, 422, exc.code, exc.message, rule=exc.rule, **extra, **exc.numbers)
+
+
 @api.exception_handler(DjangoValidationError)
 def on_rule_error(request, exc: DjangoValidationError):
     if hasattr(exc, "error_dict"):
@@ -98,3 +105,4 @@ def on_http_error(request, exc: HttpError):
 
 
 api.add_router("/", "shuangjian.org.api.router")
+api.add_router("/", "shuangjian.homework.api.router")

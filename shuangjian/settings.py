@@ -39,6 +39,8 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django_htmx",
     "shuangjian.org",
+    "shuangjian.notify",
+    "shuangjian.homework",
 ]
 
 MIDDLEWARE = [
@@ -67,13 +69,17 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "shuangjian.notify.context_processors.unread",
             ],
         },
     },
 ]
 
-_default_db = f"sqlite:///{DATA_DIR / 'shuangjian.sqlite3'}"
-DATABASES = {"default": dj_database_url.parse(os.environ.get("DATABASE_URL", _default_db))}
+if "DATABASE_URL" in os.environ:
+    DATABASES = {"default": dj_database_url.parse(os.environ["DATABASE_URL"])}
+else:
+    DATA_DIR.mkdir(parents=True, exist_ok=True)
+    DATABASES = {"default": dj_database_url.parse(f"sqlite:///{DATA_DIR / 'shuangjian.sqlite3'}")}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # WAL lets readers and one writer work at once; IMMEDIATE transactions take the write
     # lock up front, so two writers queue instead of failing with "database is locked".
@@ -135,6 +141,14 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 20 * 1024 * 1024
 # Login throttling: this many failures per account or per address within the window lock it.
 LOGIN_MAX_FAILURES = int(os.environ.get("LOGIN_MAX_FAILURES", "5"))
 LOGIN_FAILURE_WINDOW_SECONDS = int(os.environ.get("LOGIN_FAILURE_WINDOW_SECONDS", "900"))
+
+# Channels that every in-app notification is also handed to (see shuangjian/notify/services.py).
+NOTIFY_CHANNELS = ["shuangjian.notify.services.email_channel"] if os.environ.get("EMAIL_HOST") else []
+EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "noreply@shuangjian.local")
+
+# Benchmarks only: serves /bench/constant/ (a fixed response, the ceiling of the stack).
+BENCH = env_bool("SHUANGJIAN_BENCH")
 
 LOGGING = {
     "version": 1,

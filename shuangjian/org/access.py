@@ -48,6 +48,7 @@ class SchoolAccess:
     staff: Staff | None = None
     head_class_ids: set[int] = field(default_factory=set)
     taught_class_ids: set[int] = field(default_factory=set)
+    taught: set[tuple[int, int]] = field(default_factory=set)  # (class id, subject id)
     led_grades: set[int] = field(default_factory=set)
     official: RegionRole | None = None  # a bureau officer or inspector above the school
 
@@ -78,6 +79,21 @@ class SchoolAccess:
     def can_issue_parent_codes(self, klass: SchoolClass) -> bool:
         return Role.PRINCIPAL in self.roles or klass.id in self.head_class_ids
 
+    # Homework (HW-01 … HW-08) ------------------------------------------------------------
+    def can_publish_homework(self, klass: SchoolClass, subject_id: int) -> bool:
+        """Only the teacher of that subject in that class sets its homework."""
+        return (klass.id, subject_id) in self.taught
+
+    def can_coordinate_homework(self, klass: SchoolClass) -> bool:
+        """The head teacher approves, trims or returns held items and sets subject plans."""
+        return klass.id in self.head_class_ids
+
+    def can_view_homework(self, klass: SchoolClass) -> bool:
+        return self.can_view_roster(klass) or self.official is not None
+
+    def can_audit_homework(self) -> bool:
+        return bool(self.roles & _SCHOOL_WIDE_ROSTER)
+
     def roster_classes(self) -> QuerySet[SchoolClass]:
         qs = SchoolClass.objects.filter(school=self.school)
         if self.roles & _SCHOOL_WIDE_ROSTER:
@@ -104,12 +120,14 @@ def access_school(user: User, school_id: int) -> SchoolAccess:
     staff = Staff.objects.filter(school=school, user=user, active=True).first()
     if staff is not None:
         acc.staff = staff
-        for role, class_id, grade in staff.roles.values_list("role", "school_class_id", "grade"):
+        rows = staff.roles.values_list("role", "school_class_id", "subject_id", "grade")
+        for role, class_id, subject_id, grade in rows:
             acc.roles.add(role)
             if role == Role.HEAD_TEACHER:
                 acc.head_class_ids.add(class_id)
             elif role == Role.SUBJECT_TEACHER:
                 acc.taught_class_ids.add(class_id)
+                acc.taught.add((class_id, subject_id))
             elif role == Role.GRADE_LEADER:
                 acc.led_grades.add(grade)
     else:
@@ -164,3 +182,25 @@ def access_region(user: User, region_id: int) -> tuple[RegionRole, Region]:
 def schools_of(user: User) -> QuerySet[School]:
     """Schools where the user holds an active staff post."""
     return School.objects.filter(staff__user=user, staff__active=True).distinct()
+
+
+def access_class_homework(
+    user: User, school_id: int, class_id: int
+) -> tuple[SchoolAccess | None, SchoolClass]:
+    """A class whose homework notice the user may read: its staff, officials above the school,
+    and parents of a pupil in it (who get no SchoolAccess).  Anyone else: 404 / 403."""
+    if not user.is_authenticated:
+        raise Http404
+    klass = (
+        SchoolClass.objects.select_related("school__county")
+        .filter(id=class_id, school_id=school_id)
+        .first()
+    )
+    if klass is None:
+        raise Http404
+    if Student.objects.filter(school_class=klass, active=True, guardianships__user=user).exists():
+        return None, klass
+    acc = access_school(user, school_id)
+    if not acc.can_view_homework(klass):
+        raise PermissionDenied("view_homework")
+    return acc, klass

@@ -6,6 +6,7 @@ from django.contrib.auth.models import AbstractUser
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 
 mobile_validator = RegexValidator(r"^1[3-9]\d{9}$", _("Enter an 11-digit mainland mobile number."))
@@ -278,10 +279,14 @@ class StaffRole(models.Model):
                 condition=Q(role="head_teacher"),
                 name="staffrole_one_head_teacher_per_class",
             ),
+            # The same role twice is one role (NULLs folded so SQLite enforces it too).
             models.UniqueConstraint(
-                fields=["staff", "role", "grade", "school_class", "subject"],
+                "staff",
+                "role",
+                Coalesce("grade", 0),
+                Coalesce("school_class", 0),
+                Coalesce("subject", 0),
                 name="staffrole_unique",
-                nulls_distinct=False,
             ),
         ]
 

@@ -1,0 +1,8 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class HomeworkConfig(AppConfig):
+    name = "shuangjian.homework"
+    label = "homework"
+    verbose_name = _("Homework")

@@ -1,0 +1,383 @@
+"""Reads for homework: the day's budget, notices, week grids, compliance figures (HW-02 … HW-08)."""
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+from django.db.models import Avg, Count, Prefetch, Q, QuerySet
+
+from shuangjian.org.models import School, SchoolClass, Student
+from shuangjian.org.selectors import school_calendar
+from shuangjian.rules import homework as rules
+from shuangjian.rules.calendar import DayKind as NationalKind
+
+from .models import (
+    Feedback,
+    FeedbackItem,
+    Homework,
+    HomeworkPolicy,
+    HomeworkTier,
+    LimitOverride,
+    SubjectPlan,
+)
+
+Status = Homework.Status
+
+
+def week_start(day: date) -> date:
+    return day - timedelta(days=day.weekday())
+
+
+def day_kinds(school: School, start: date, end: date) -> dict[date, rules.DayKind]:
+    """The homework day kind of each date: school day, weekend, statutory holiday or vacation."""
+    out = {}
+    for d in school_calendar(school, start, end).days:
+        if d.is_school_day:
+            out[d.day] = rules.DayKind.SCHOOL_DAY
+        elif d.kind == NationalKind.HOLIDAY:
+            out[d.day] = rules.DayKind.HOLIDAY
+        elif d.label:  # a vacation of the school
+            out[d.day] = rules.DayKind.VACATION
+        elif d.kind == NationalKind.WEEKEND:
+            out[d.day] = rules.DayKind.WEEKEND
+        else:  # a working day outside any term: between terms counts as vacation
+            out[d.day] = rules.DayKind.VACATION
+    return out
+
+
+def day_kind(school: School, day: date) -> rules.DayKind:
+    return day_kinds(school, day, day)[day]
+
+
+def overrides_for(school: School) -> list[rules.Override]:
+    """Stricter limits set by the school or by any region above it."""
+    regions = [r.id for r in school.county.ancestors_and_self()]
+    rows = LimitOverride.objects.filter(Q(school=school) | Q(region_id__in=regions)).select_related(
+        "region", "school"
+    )
+    return [
+        rules.Override(
+            minutes=o.minutes,
+            origin=str(o.school or o.region),
+            grades=frozenset(range(o.grade_from, o.grade_to + 1)),
+            day_kinds=frozenset({rules.DayKind(o.day_kind)}),
+        )
+        for o in rows
+    ]
+
+
+def class_limit(klass: SchoolClass, kind: rules.DayKind, overrides=None) -> rules.Limit:
+    if overrides is None:
+        overrides = overrides_for(klass.school)
+    return rules.limit_for(klass.grade, kind, overrides)
+
+
+def over_limit_policy(school: School) -> str:
+    policy = HomeworkPolicy.objects.filter(school=school).first()
+    return policy.over_limit if policy else HomeworkPolicy.OverLimit.HOLD
+
+
+def items_for_day(
+    klass: SchoolClass, day: date, statuses=(Status.PUBLISHED,)
+) -> QuerySet[Homework]:
+    tiers = HomeworkTier.objects.prefetch_related("pupils")
+    return (
+        Homework.objects.filter(school_class=klass, date=day, status__in=statuses)
+        .select_related("subject", "teacher")
+        .prefetch_related(Prefetch("tiers", queryset=tiers), "targets")
+        .order_by("subject_id", "id")
+    )
+
+
+def as_rule_item(hw: Homework) -> rules.Item:
+    """A stored item as the load calculation sees it (uses prefetched tiers and targets)."""
+    tiers = list(hw.tiers.all())
+    targets = [t.student_id for t in hw.targets.all()]
+    return rules.Item(
+        key=hw.id,
+        kind=rules.Kind(hw.kind),
+        minutes=hw.minutes,
+        elastic=hw.elastic,
+        tiers={t.id: t.minutes for t in tiers},
+        tier_of={p.id: t.id for t in tiers for p in t.pupils.all()},
+        only_for=frozenset(targets) if hw.personal else None,
+    )
+
+
+def pupil_ids(klass: SchoolClass) -> list[int]:
+    return list(
+        Student.objects.filter(school_class=klass, active=True).values_list("id", flat=True)
+    )
+
+
+@dataclass
+class Budget:
+    """What a class's day looks like to a teacher about to publish (HW-03)."""
+
+    klass: SchoolClass
+    day: date
+    kind: rules.DayKind
+    limit: rules.Limit
+    used: int  # heaviest written load of any pupil from published items
+    by_subject: dict[str, int] = field(default_factory=dict)
+    plan: dict[str, int] = field(default_factory=dict)
+    pending: int = 0
+
+    @property
+    def remaining(self) -> int | None:
+        return None if self.limit.minutes is None else max(self.limit.minutes - self.used, 0)
+
+    @property
+    def over(self) -> bool:
+        return self.limit.minutes is not None and self.used > self.limit.minutes
+
+
+def budget(klass: SchoolClass, day: date) -> Budget:
+    kind = day_kind(klass.school, day)
+    items = list(items_for_day(klass, day, (Status.PUBLISHED, Status.PENDING)))
+    published = [i for i in items if i.status == Status.PUBLISHED]
+    rule_items = [as_rule_item(i) for i in published]
+    by_subject: dict[str, int] = defaultdict(int)
+    for hw, item in zip(published, rule_items, strict=True):
+        by_subject[hw.subject.name] += item.max_minutes()
+    plan = {
+        p.subject.name: p.minutes
+        for p in SubjectPlan.objects.filter(school_class=klass).select_related("subject")
+    }
+    return Budget(
+        klass=klass,
+        day=day,
+        kind=kind,
+        limit=class_limit(klass, kind),
+        used=rules.heaviest_load(rule_items, pupil_ids(klass)),
+        by_subject=dict(by_subject),
+        plan=plan,
+        pending=len(items) - len(published),
+    )
+
+
+# -- Notices and weeks --------------------------------------------------------------------
+
+
+@dataclass
+class DayNotice:
+    day: date
+    kind: rules.DayKind
+    limit: rules.Limit
+    items: list[Homework]
+    total: int  # heaviest written load
+
+
+def notice(klass: SchoolClass, day: date) -> DayNotice:
+    """The public homework notice (作业公示) of a class for a day (HW-04)."""
+    kind = day_kind(klass.school, day)
+    items = list(items_for_day(klass, day))
+    total = rules.heaviest_load([as_rule_item(i) for i in items], pupil_ids(klass))
+    return DayNotice(day, kind, class_limit(klass, kind), items, total)
+
+
+def week_notices(klass: SchoolClass, start: date) -> list[DayNotice]:
+    """Seven days of notices in few queries (the head teacher's week at a glance)."""
+    days = [start + timedelta(n) for n in range(7)]
+    kinds = day_kinds(klass.school, days[0], days[-1])
+    overrides = overrides_for(klass.school)
+    pupils = pupil_ids(klass)
+    tiers = HomeworkTier.objects.prefetch_related("pupils")
+    rows = (
+        Homework.objects.filter(
+            school_class=klass,
+            date__range=(days[0], days[-1]),
+            status__in=[Status.PUBLISHED, Status.PENDING],
+        )
+        .select_related("subject", "teacher")
+        .prefetch_related(Prefetch("tiers", queryset=tiers), "targets")
+        .order_by("date", "subject_id", "id")
+    )
+    by_day: dict[date, list[Homework]] = defaultdict(list)
+    for hw in rows:
+        by_day[hw.date].append(hw)
+    out = []
+    for d in days:
+        items = by_day[d]
+        published = [as_rule_item(i) for i in items if i.status == Status.PUBLISHED]
+        out.append(
+            DayNotice(
+                d,
+                kinds[d],
+                rules.limit_for(klass.grade, kinds[d], overrides),
+                items,
+                rules.heaviest_load(published, pupils),
+            )
+        )
+    return out
+
+
+@dataclass
+class GradeWeekRow:
+    klass: SchoolClass
+    totals: list[int]  # per day: heaviest planned written minutes (published items)
+    limits: list[int | None]
+    repeated: int
+    pending: int
+
+
+def grade_week(school: School, grade: int, start: date) -> list[GradeWeekRow]:
+    """The academic office's view: every class of a grade, seven days, totals against limits."""
+    days = [start + timedelta(n) for n in range(7)]
+    kinds = day_kinds(school, days[0], days[-1])
+    overrides = overrides_for(school)
+    classes = list(SchoolClass.objects.filter(school=school, grade=grade).order_by("number"))
+    tiers = HomeworkTier.objects.prefetch_related("pupils")
+    rows = Homework.objects.filter(
+        school_class__in=classes,
+        date__range=(days[0], days[-1]),
+        status__in=[Status.PUBLISHED, Status.PENDING],
+    ).prefetch_related(Prefetch("tiers", queryset=tiers), "targets")
+    pupils_by_class: dict[int, list[int]] = defaultdict(list)
+    for sid, cid in Student.objects.filter(school_class__in=classes, active=True).values_list(
+        "id", "school_class_id"
+    ):
+        pupils_by_class[cid].append(sid)
+    grid: dict[tuple[int, date], list[rules.Item]] = defaultdict(list)
+    repeated: dict[int, int] = defaultdict(int)
+    pending: dict[int, int] = defaultdict(int)
+    for hw in rows:
+        if hw.status == Status.PENDING:
+            pending[hw.school_class_id] += 1
+            continue
+        grid[(hw.school_class_id, hw.date)].append(as_rule_item(hw))
+        repeated[hw.school_class_id] += hw.repeated
+    out = []
+    for c in classes:
+        out.append(
+            GradeWeekRow(
+                klass=c,
+                totals=[rules.heaviest_load(grid[(c.id, d)], pupils_by_class[c.id]) for d in days],
+                limits=[rules.limit_for(grade, kinds[d], overrides).minutes for d in days],
+                repeated=repeated[c.id],
+                pending=pending[c.id],
+            )
+        )
+    return out
+
+
+# -- Feedback figures (HW-06) --------------------------------------------------------------
+
+
+@dataclass
+class Compliance:
+    label: str
+    pupil_days: int
+    within: int
+    mostly_at_school: int
+
+    @property
+    def share(self) -> float | None:
+        return self.within / self.pupil_days if self.pupil_days else None
+
+
+def _limits_for_feedback(school: School, start: date, end: date):
+    kinds = day_kinds(school, start, end)
+    overrides = overrides_for(school)
+    return lambda grade, day: rules.limit_for(grade, kinds[day], overrides).minutes
+
+
+def compliance(school: School, start: date, end: date, by: str = "class") -> list[Compliance]:
+    """Share of reported pupil-days within the limit, by class, grade, week or the whole school.
+
+    The denominator is pupil-days with a report; the limit is the class's binding limit that day.
+    """
+    limit_of = _limits_for_feedback(school, start, end)
+    rows = Feedback.objects.filter(
+        school_class__school=school, date__range=(start, end)
+    ).values_list(
+        "school_class_id",
+        "school_class__grade",
+        "school_class__number",
+        "date",
+        "minutes",
+        "mostly_at_school",
+    )
+    groups: dict[object, Compliance] = {}
+    from shuangjian.org.grades import class_label, grade_label
+
+    for _class_id, grade, number, day, minutes, at_school in rows:
+        if by == "class":
+            key, label = (grade, number), class_label(grade, number)
+        elif by == "grade":
+            key, label = grade, grade_label(grade)
+        elif by == "week":
+            ws = week_start(day)
+            key, label = ws, ws.isoformat()
+        else:
+            key, label = "school", school.name
+        g = groups.setdefault(key, Compliance(label, 0, 0, 0))
+        limit = limit_of(grade, day)
+        g.pupil_days += 1
+        g.within += limit is None or minutes <= limit
+        g.mostly_at_school += at_school
+    return [groups[k] for k in sorted(groups, key=str)]
+
+
+@dataclass
+class Gap:
+    subject: str
+    teacher: str
+    items: int
+    estimated: float
+    actual: float
+
+    @property
+    def gap(self) -> float:
+        return self.actual - self.estimated
+
+
+def estimate_gaps(school: School, start: date, end: date) -> list[Gap]:
+    """Estimated vs reported minutes per subject and teacher, from itemised feedback."""
+    rows = (
+        FeedbackItem.objects.filter(homework__school=school, homework__date__range=(start, end))
+        .values(
+            "homework__subject__name",
+            "homework__teacher__display_name",
+            "homework__teacher__username",
+        )
+        .annotate(n=Count("id"), est=Avg("homework__minutes"), act=Avg("minutes"))
+        .order_by("homework__subject__name", "homework__teacher__username")
+    )
+    return [
+        Gap(
+            r["homework__subject__name"],
+            r["homework__teacher__display_name"] or r["homework__teacher__username"],
+            r["n"],
+            float(r["est"]),
+            float(r["act"]),
+        )
+        for r in rows
+    ]
+
+
+def over_limit_streak(
+    klass: SchoolClass, end: date, run: int = 3
+) -> list[tuple[date, float, int]] | None:
+    """The last `run` school days up to `end`, if on each the pupils' mean reported written
+    minutes exceeded the limit; otherwise None.  Returns (day, mean minutes, limit) rows."""
+    start = end - timedelta(days=21)
+    kinds = day_kinds(klass.school, start, end)
+    school_days = sorted(d for d, k in kinds.items() if k == rules.DayKind.SCHOOL_DAY)[-run:]
+    if len(school_days) < run or school_days[-1] != end:
+        return None
+    means = dict(
+        Feedback.objects.filter(school_class=klass, date__in=school_days)
+        .values_list("date")
+        .annotate(m=Avg("minutes"))
+        .values_list("date", "m")
+    )
+    overrides = overrides_for(klass.school)
+    out = []
+    for d in school_days:
+        limit = rules.limit_for(klass.grade, kinds[d], overrides).minutes
+        mean = means.get(d)
+        if limit is None or mean is None or mean <= limit:
+            return None
+        out.append((d, round(float(mean), 1), limit))
+    return out

@@ -1,0 +1,61 @@
+"""manage.py load_demo [--seed N] [--reset | --keep]: the demo data set and its logins."""
+
+import time
+import unicodedata
+
+from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
+
+from shuangjian.homework.demo import delete_homework_demo, load_homework_demo
+from shuangjian.org.demo import (
+    DEMO_PASSWORD,
+    DEMO_USERNAMES,
+    DemoDataExists,
+    demo_exists,
+    load_demo,
+)
+
+
+def _width(text: str) -> int:
+    """Columns a string takes in a terminal (Chinese characters take two)."""
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def _pad(text: str, width: int) -> str:
+    return text + " " * (width - _width(text))
+
+
+class Command(BaseCommand):
+    help = "Load the deterministic demo data set (two schools in 北票市) and list its logins."
+
+    def add_arguments(self, parser) -> None:
+        parser.add_argument("--seed", type=int, default=2021, help="Random seed (default 2021).")
+        parser.add_argument("--reset", action="store_true", help="Delete existing demo data first.")
+        parser.add_argument(
+            "--keep",
+            action="store_true",
+            help="If the demo data exists already, keep it and only list the logins.",
+        )
+
+    def handle(self, *args, seed: int, reset: bool, keep: bool, **options) -> None:
+        if keep and not reset and demo_exists():
+            self.stdout.write("演示数据已存在，保留不变（load_demo --reset 可重新生成）。演示账号：")
+            for username in DEMO_USERNAMES:
+                self.stdout.write(f"  {username:<10}  {DEMO_PASSWORD}")
+            return
+        started = time.perf_counter()
+        try:
+            with transaction.atomic():  # the schools and their term of homework, or nothing
+                if reset:
+                    delete_homework_demo()  # PROTECTed rows the schools' cascade cannot take
+                logins = load_demo(seed=seed, reset=reset, stdout=self.stdout)
+                load_homework_demo(seed=seed, stdout=self.stdout)
+        except DemoDataExists as exc:
+            raise CommandError(str(exc)) from exc
+        self.stdout.write(f"用时 {time.perf_counter() - started:.1f} 秒\n")
+        rows = [("角色", "用户名", "密码", "能看到、能做什么")]
+        rows += [(d.role, d.username, d.password, d.sees) for d in logins]
+        widths = [max(_width(row[i]) for row in rows) for i in range(3)]
+        for row in rows:
+            cells = [_pad(cell, w) for cell, w in zip(row, widths, strict=False)]
+            self.stdout.write("  ".join([*cells, row[3]]))
