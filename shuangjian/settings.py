@@ -143,7 +143,9 @@ LOGIN_MAX_FAILURES = int(os.environ.get("LOGIN_MAX_FAILURES", "5"))
 LOGIN_FAILURE_WINDOW_SECONDS = int(os.environ.get("LOGIN_FAILURE_WINDOW_SECONDS", "900"))
 
 # Channels that every in-app notification is also handed to (see shuangjian/notify/services.py).
-NOTIFY_CHANNELS = ["shuangjian.notify.services.email_channel"] if os.environ.get("EMAIL_HOST") else []
+NOTIFY_CHANNELS = (
+    ["shuangjian.notify.services.email_channel"] if os.environ.get("EMAIL_HOST") else []
+)
 EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "noreply@shuangjian.local")
 

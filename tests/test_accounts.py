@@ -128,3 +128,14 @@ def test_parent_sees_only_own_children(world, client):
         client.get(reverse("class", args=[world.school.id, world.class_3_1.id])).status_code == 404
     )
     assert client.get(reverse("school", args=[world.school.id])).status_code == 404
+
+
+def test_class_page_offers_parent_password_reset_to_the_principal_only(world, client):
+    url = reverse("class", args=[world.school.id, world.class_3_1.id])
+    reset = reverse(
+        "reset_parent_password", args=[world.school.id, world.pupil.id, world.parent.id]
+    )
+    client.force_login(world.principal)
+    assert reset in client.get(url).content.decode()
+    client.force_login(world.head_teacher)
+    assert reset not in client.get(url).content.decode()

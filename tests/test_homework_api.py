@@ -16,9 +16,15 @@ def today():
 
 def body(world, today, **kw):
     return {
-        "school_id": world.school.id, "class_id": world.class_3_1.id, "subject_id": world.maths.id,
-        "date": today.isoformat(), "content": "口算练习一页", "kind": "basic", "minutes": 20,
-        "confirm_not_punitive": True, **kw,
+        "school_id": world.school.id,
+        "class_id": world.class_3_1.id,
+        "subject_id": world.maths.id,
+        "date": today.isoformat(),
+        "content": "口算练习一页",
+        "kind": "basic",
+        "minutes": 20,
+        "confirm_not_punitive": True,
+        **kw,
     }
 
 
@@ -48,7 +54,15 @@ def test_publish_refusals_carry_rule_and_numbers(world, client, password, today)
     HomeworkPolicy.objects.create(school=world.school, over_limit="refuse")
     head = token_for(client, "head_teacher", password)
     teacher = token_for(client, "subject_teacher", password)
-    assert post(client, "/api/v1/homework", body(world, today, subject_id=world.chinese.id, minutes=50), head).status_code == 201
+    assert (
+        post(
+            client,
+            "/api/v1/homework",
+            body(world, today, subject_id=world.chinese.id, minutes=50),
+            head,
+        ).status_code
+        == 201
+    )
     over = post(client, "/api/v1/homework", body(world, today, minutes=11), teacher)
     assert over.status_code == 422
     err = over.json()
@@ -67,7 +81,12 @@ def test_publish_refusals_carry_rule_and_numbers(world, client, password, today)
 def test_publish_denials(world, client, password, today):
     # The maths teacher does not teach Chinese in 3-1: 403; the outsider: 404.
     teacher = token_for(client, "subject_teacher", password)
-    assert post(client, "/api/v1/homework", body(world, today, subject_id=world.chinese.id), teacher).status_code == 403
+    assert (
+        post(
+            client, "/api/v1/homework", body(world, today, subject_id=world.chinese.id), teacher
+        ).status_code
+        == 403
+    )
     outsider = token_for(client, "outsider", password)
     assert post(client, "/api/v1/homework", body(world, today), outsider).status_code == 404
     foreign = body(world, today, class_id=world.other_class.id)
@@ -78,7 +97,12 @@ def test_publish_denials(world, client, password, today):
 def test_approve_and_return_only_by_the_head_teacher(world, client, password, today):
     head = token_for(client, "head_teacher", password)
     teacher = token_for(client, "subject_teacher", password)
-    post(client, "/api/v1/homework", body(world, today, subject_id=world.chinese.id, minutes=50), head)
+    post(
+        client,
+        "/api/v1/homework",
+        body(world, today, subject_id=world.chinese.id, minutes=50),
+        head,
+    )
     held = post(client, "/api/v1/homework", body(world, today, minutes=30), teacher).json()
     assert held["status"] == "pending"
     url = f"/api/v1/homework/{held['id']}/approve"
@@ -89,7 +113,9 @@ def test_approve_and_return_only_by_the_head_teacher(world, client, password, to
     ok = post(client, url, {"minutes": 10, "note": "减到10分钟"}, head)
     assert ok.status_code == 200 and ok.json()["status"] == "published" and ok.json()["total"] == 60
 
-    held2 = post(client, "/api/v1/homework", body(world, today, minutes=5, content="另一项"), teacher).json()
+    held2 = post(
+        client, "/api/v1/homework", body(world, today, minutes=5, content="另一项"), teacher
+    ).json()
     back = f"/api/v1/homework/{held2['id']}/return"
     assert post(client, back, {"note": ""}, head).status_code == 422
     assert post(client, back, {"note": "明天再留"}, head).json()["status"] == "returned"
@@ -97,21 +123,57 @@ def test_approve_and_return_only_by_the_head_teacher(world, client, password, to
 
 def test_feedback_endpoint(world, client, password, today):
     parent = token_for(client, "parent", password)
-    ok = post(client, "/api/v1/feedback", {"student_id": world.pupil.id, "date": today.isoformat(),
-                                           "minutes": 40, "mostly_at_school": True}, parent)
+    ok = post(
+        client,
+        "/api/v1/feedback",
+        {
+            "student_id": world.pupil.id,
+            "date": today.isoformat(),
+            "minutes": 40,
+            "mostly_at_school": True,
+        },
+        parent,
+    )
     assert ok.status_code == 201 and ok.json()["minutes"] == 40
-    not_mine = post(client, "/api/v1/feedback", {"student_id": world.pupil2.id, "date": today.isoformat(),
-                                                 "minutes": 40, "mostly_at_school": True}, parent)
+    not_mine = post(
+        client,
+        "/api/v1/feedback",
+        {
+            "student_id": world.pupil2.id,
+            "date": today.isoformat(),
+            "minutes": 40,
+            "mostly_at_school": True,
+        },
+        parent,
+    )
     assert not_mine.status_code == 404
-    too_old = post(client, "/api/v1/feedback", {"student_id": world.pupil.id, "date": "2020-01-01",
-                                                "minutes": 40, "mostly_at_school": True}, parent)
+    too_old = post(
+        client,
+        "/api/v1/feedback",
+        {
+            "student_id": world.pupil.id,
+            "date": "2020-01-01",
+            "minutes": 40,
+            "mostly_at_school": True,
+        },
+        parent,
+    )
     assert too_old.status_code == 422 and too_old.json()["field"] == "day"
 
 
 def test_compliance_endpoint(world, client, password, today):
     parent = token_for(client, "parent", password)
-    post(client, "/api/v1/feedback", {"student_id": world.pupil.id, "date": today.isoformat(),
-                                      "minutes": 40, "mostly_at_school": True}, parent)
+    post(
+        client,
+        "/api/v1/feedback",
+        {
+            "student_id": world.pupil.id,
+            "date": today.isoformat(),
+            "minutes": 40,
+            "mostly_at_school": True,
+        },
+        parent,
+    )
     url = f"/api/v1/schools/{world.school.id}/homework/compliance"
     q = {"start": today.isoformat(), "end": today.isoformat(), "by": "school"}
     academic = token_for(client, "academic", password)
@@ -122,4 +184,6 @@ def test_compliance_endpoint(world, client, password, today):
     assert client.get(url, q, **token_for(client, "subject_teacher", password)).status_code == 403
     assert client.get(url, q, **token_for(client, "other_officer", password)).status_code == 404
     assert client.get(url, {**q, "by": "pupil"}, **academic).status_code == 422
-    assert client.get(url, {**q, "start": date(2027, 1, 1).isoformat()}, **academic).status_code == 422
+    assert (
+        client.get(url, {**q, "start": date(2027, 1, 1).isoformat()}, **academic).status_code == 422
+    )

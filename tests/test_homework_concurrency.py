@@ -33,8 +33,10 @@ def test_concurrent_publishing_never_passes_the_limit():
         subject = Subject.objects.create(school=world.school, name=f"科目{n}")
         user = make_staff(world.school, f"t{n}")
         StaffRole.objects.create(
-            staff=user.staff_posts.get(), role=Role.SUBJECT_TEACHER,
-            school_class=world.class_3_1, subject=subject,
+            staff=user.staff_posts.get(),
+            role=Role.SUBJECT_TEACHER,
+            school_class=world.class_3_1,
+            subject=subject,
         )
         teachers.append((user, subject))
 
@@ -45,9 +47,15 @@ def test_concurrent_publishing_never_passes_the_limit():
         try:
             barrier.wait()
             services.publish_homework(
-                teacher=user, klass=world.class_3_1, subject=subject, day=DAY,
-                content=f"{subject.name} 练习", kind="basic", minutes=5,
-                confirm_not_punitive=True, today=DAY,
+                teacher=user,
+                klass=world.class_3_1,
+                subject=subject,
+                day=DAY,
+                content=f"{subject.name} 练习",
+                kind="basic",
+                minutes=5,
+                confirm_not_punitive=True,
+                today=DAY,
             )
             outcomes.append("published")
         except RuleViolation as exc:

@@ -63,10 +63,14 @@ def test_over_limit_is_held_for_the_head_teacher_by_default(world):
         services.approve_homework(homework=held, actor=world.head_teacher)
     assert exc.value.code == "daily_limit_exceeded"
     # Trimmed to fit: published, with the trim on record.
-    result = services.approve_homework(homework=held, actor=world.head_teacher, minutes=20, note="压缩到20分钟")
+    result = services.approve_homework(
+        homework=held, actor=world.head_teacher, minutes=20, note="压缩到20分钟"
+    )
     assert result.homework.status == "published" and result.total == 60
     assert held.events.filter(action="trimmed").get().detail["minutes_before"] == 30
-    assert Notification.objects.filter(user=world.subject_teacher, kind="homework_approved").exists()
+    assert Notification.objects.filter(
+        user=world.subject_teacher, kind="homework_approved"
+    ).exists()
 
 
 def test_returned_item_needs_a_note_and_is_not_published(world):
@@ -85,20 +89,27 @@ def test_returned_item_needs_a_note_and_is_not_published(world):
 def test_no_written_homework_in_grade_2(world):
     klass = world.school.classes.create(grade=2, number=1)
     StaffRole.objects.create(
-        staff=world.subject_teacher.staff_posts.get(), role=Role.SUBJECT_TEACHER,
-        school_class=klass, subject=world.maths,
+        staff=world.subject_teacher.staff_posts.get(),
+        role=Role.SUBJECT_TEACHER,
+        school_class=klass,
+        subject=world.maths,
     )
     with pytest.raises(RuleViolation) as exc:
         publish(world, 10, klass=klass)
     assert exc.value.code == "written_homework_not_allowed" and exc.value.rule == "HW-02"
     # Reading and practical work are fine.
     assert publish(world, 20, klass=klass, kind="reading").homework.status == "published"
-    assert publish(world, 20, klass=klass, kind="practical", content="观察一种植物").homework.status == "published"
+    assert (
+        publish(world, 20, klass=klass, kind="practical", content="观察一种植物").homework.status
+        == "published"
+    )
 
 
 def test_weekend_and_holiday_limits(world):
     refuse_over_limit(world)
-    services.add_limit_override(school=world.school, grade_from=3, grade_to=6, day_kind="weekend", minutes=40)
+    services.add_limit_override(
+        school=world.school, grade_from=3, grade_to=6, day_kind="weekend", minutes=40
+    )
     assert selectors.day_kind(world.school, SATURDAY).value == "weekend"
     publish(world, 40, day=SATURDAY)
     with pytest.raises(RuleViolation) as exc:
@@ -112,10 +123,17 @@ def test_weekend_and_holiday_limits(world):
 
 def test_local_limits_can_only_be_stricter(world):
     with pytest.raises(RuleViolation) as exc:
-        services.add_limit_override(region=world.county, grade_from=3, grade_to=9, day_kind="school_day", minutes=70)
+        services.add_limit_override(
+            region=world.county, grade_from=3, grade_to=9, day_kind="school_day", minutes=70
+        )
     assert exc.value.code == "looser_than_national" and exc.value.numbers["grade"] == 3
-    services.add_limit_override(region=world.county, grade_from=3, grade_to=6, day_kind="school_day", minutes=50)
-    assert selectors.class_limit(world.class_3_1, selectors.day_kind(world.school, MONDAY)).minutes == 50
+    services.add_limit_override(
+        region=world.county, grade_from=3, grade_to=6, day_kind="school_day", minutes=50
+    )
+    assert (
+        selectors.class_limit(world.class_3_1, selectors.day_kind(world.school, MONDAY)).minutes
+        == 50
+    )
     # The other county's schools keep the national limit.
     other = world.other_class
     assert selectors.class_limit(other, selectors.day_kind(other.school, MONDAY)).minutes == 60
@@ -138,7 +156,9 @@ def test_unassigned_pupil_counts_at_the_longest_tier(world):
     extra = make_student(world.class_3_1, "2026030103", "孙小北")
     tiers = [services.TierSpec("A层", 15, (world.pupil.id,)), services.TierSpec("B层", 40, ())]
     assert publish(world, 15, tiers=tiers).total == 40  # `extra` sits in no tier: 40 counts
-    assert extra.id not in {p.id for t in Homework.objects.get().tiers.all() for p in t.pupils.all()}
+    assert extra.id not in {
+        p.id for t in Homework.objects.get().tiers.all() for p in t.pupils.all()
+    }
 
 
 def test_elastic_items_are_shown_but_not_counted(world):
@@ -151,8 +171,12 @@ def test_elastic_items_are_shown_but_not_counted(world):
 
 @pytest.mark.parametrize(
     "content,practice",
-    [("完成后请家长批改签字", "parent_homework"), ("用手机拍照上传", "phone_required"),
-     ("口算打卡21天", "check_in"), ("做完自批自改", "self_grading")],
+    [
+        ("完成后请家长批改签字", "parent_homework"),
+        ("用手机拍照上传", "phone_required"),
+        ("口算打卡21天", "check_in"),
+        ("做完自批自改", "self_grading"),
+    ],
 )
 def test_forbidden_practices_are_refused_with_the_rule(world, content, practice):
     with pytest.raises(RuleViolation) as exc:
@@ -170,10 +194,14 @@ def test_teacher_must_state_it_is_not_punitive(world):
 
 def test_same_item_again_in_the_week_is_flagged_for_the_head_teacher(world):
     publish(world, 10, content="课本第45页练习七")
-    again = publish(world, 10, day=MONDAY + timedelta(days=2), content="课本第45页 练习七。", today=MONDAY)
+    again = publish(
+        world, 10, day=MONDAY + timedelta(days=2), content="课本第45页 练习七。", today=MONDAY
+    )
     assert again.homework.repeated
     assert Notification.objects.filter(user=world.head_teacher, kind="homework_repeated").exists()
-    next_week = publish(world, 10, day=MONDAY + timedelta(days=7), content="课本第45页练习七", today=MONDAY)
+    next_week = publish(
+        world, 10, day=MONDAY + timedelta(days=7), content="课本第45页练习七", today=MONDAY
+    )
     assert not next_week.homework.repeated
 
 
@@ -204,15 +232,33 @@ def test_pupil_of_another_class_cannot_be_put_in_a_tier(world):
 def test_feedback_and_compliance_figures(world):
     other = make_student(world.class_3_1, "2026030104", "钱小多")
     publish(world, 50)
-    services.submit_feedback(reporter=world.parent, student=world.pupil, day=MONDAY, minutes=55,
-                             mostly_at_school=True, today=MONDAY)
-    services.submit_feedback(reporter=world.parent, student=other, day=MONDAY, minutes=75,
-                             mostly_at_school=False, today=MONDAY)
+    services.submit_feedback(
+        reporter=world.parent,
+        student=world.pupil,
+        day=MONDAY,
+        minutes=55,
+        mostly_at_school=True,
+        today=MONDAY,
+    )
+    services.submit_feedback(
+        reporter=world.parent,
+        student=other,
+        day=MONDAY,
+        minutes=75,
+        mostly_at_school=False,
+        today=MONDAY,
+    )
     [row] = selectors.compliance(world.school, MONDAY, MONDAY, by="school")
     assert (row.pupil_days, row.within, row.share, row.mostly_at_school) == (2, 1, 0.5, 1)
     # One report per pupil-day: a second one replaces the first.
-    services.submit_feedback(reporter=world.parent, student=world.pupil, day=MONDAY, minutes=65,
-                             mostly_at_school=False, today=MONDAY)
+    services.submit_feedback(
+        reporter=world.parent,
+        student=world.pupil,
+        day=MONDAY,
+        minutes=65,
+        mostly_at_school=False,
+        today=MONDAY,
+    )
     assert Feedback.objects.filter(student=world.pupil).count() == 1
     [row] = selectors.compliance(world.school, MONDAY, MONDAY, by="school")
     assert row.within == 0
@@ -220,17 +266,35 @@ def test_feedback_and_compliance_figures(world):
 
 def test_itemised_feedback_gives_the_gap_per_subject(world):
     hw = publish(world, 30).homework
-    services.submit_feedback(reporter=world.parent, student=world.pupil, day=MONDAY,
-                             mostly_at_school=True, item_minutes={hw.id: 45}, today=MONDAY)
+    services.submit_feedback(
+        reporter=world.parent,
+        student=world.pupil,
+        day=MONDAY,
+        mostly_at_school=True,
+        item_minutes={hw.id: 45},
+        today=MONDAY,
+    )
     assert Feedback.objects.get().minutes == 45
     [gap] = selectors.estimate_gaps(world.school, MONDAY, MONDAY)
     assert (gap.subject, gap.estimated, gap.actual, gap.gap) == ("数学", 30.0, 45.0, 15.0)
     with pytest.raises(RuleViolation):
-        services.submit_feedback(reporter=world.parent, student=world.pupil, day=MONDAY,
-                                 mostly_at_school=True, item_minutes={hw.id + 999: 5}, today=MONDAY)
+        services.submit_feedback(
+            reporter=world.parent,
+            student=world.pupil,
+            day=MONDAY,
+            mostly_at_school=True,
+            item_minutes={hw.id + 999: 5},
+            today=MONDAY,
+        )
     with pytest.raises(RuleViolation) as exc:
-        services.submit_feedback(reporter=world.parent, student=world.pupil, day=MONDAY - timedelta(days=8),
-                                 minutes=10, mostly_at_school=True, today=MONDAY)
+        services.submit_feedback(
+            reporter=world.parent,
+            student=world.pupil,
+            day=MONDAY - timedelta(days=8),
+            minutes=10,
+            mostly_at_school=True,
+            today=MONDAY,
+        )
     assert exc.value.field == "day"
 
 
@@ -238,22 +302,43 @@ def test_three_school_days_over_the_limit_alert_once(world):
     academic = world.academic
     days = [date(2026, 11, 18), date(2026, 11, 19), date(2026, 11, 20)]  # Wed–Fri
     for i, d in enumerate(days):
-        services.submit_feedback(reporter=world.parent, student=world.pupil, day=d, minutes=75,
-                                 mostly_at_school=False, today=days[-1])
+        services.submit_feedback(
+            reporter=world.parent,
+            student=world.pupil,
+            day=d,
+            minutes=75,
+            mostly_at_school=False,
+            today=days[-1],
+        )
         assert Alert.objects.exists() is (i == 2)
     alert = Alert.objects.get()
     assert alert.last_day == days[-1] and len(alert.detail["days"]) == 3
-    assert Notification.objects.filter(user=world.head_teacher, kind="homework_over_limit").count() == 1
+    assert (
+        Notification.objects.filter(user=world.head_teacher, kind="homework_over_limit").count()
+        == 1
+    )
     assert Notification.objects.filter(user=academic, kind="homework_over_limit").count() == 1
-    services.submit_feedback(reporter=world.parent, student=world.pupil, day=days[-1], minutes=80,
-                             mostly_at_school=False, today=days[-1])
+    services.submit_feedback(
+        reporter=world.parent,
+        student=world.pupil,
+        day=days[-1],
+        minutes=80,
+        mostly_at_school=False,
+        today=days[-1],
+    )
     assert Alert.objects.count() == 1
 
 
 def test_a_day_within_the_limit_breaks_the_streak(world):
     for d, m in [(date(2026, 11, 18), 75), (date(2026, 11, 19), 50), (date(2026, 11, 20), 75)]:
-        services.submit_feedback(reporter=world.parent, student=world.pupil, day=d, minutes=m,
-                                 mostly_at_school=False, today=date(2026, 11, 20))
+        services.submit_feedback(
+            reporter=world.parent,
+            student=world.pupil,
+            day=d,
+            minutes=m,
+            mostly_at_school=False,
+            today=date(2026, 11, 20),
+        )
     assert not Alert.objects.exists()
 
 
@@ -262,13 +347,26 @@ def test_grading_and_audit(world):
     g = services.record_grading(homework=hw, actor=world.subject_teacher, full=True, face_to_face=5)
     assert g.full and hw.events.filter(action="graded").exists()
     with pytest.raises(RuleViolation):
-        services.record_grading(homework=hw, actor=world.subject_teacher, full=True, face_to_face=-1)
+        services.record_grading(
+            homework=hw, actor=world.subject_teacher, full=True, face_to_face=-1
+        )
     with pytest.raises(RuleViolation) as exc:
-        services.record_audit(klass=world.class_3_1, week_start=MONDAY, auditor=world.academic,
-                              verdict="correct", findings="周三超量", corrections="")
+        services.record_audit(
+            klass=world.class_3_1,
+            week_start=MONDAY,
+            auditor=world.academic,
+            verdict="correct",
+            findings="周三超量",
+            corrections="",
+        )
     assert exc.value.field == "corrections"
-    audit = services.record_audit(klass=world.class_3_1, week_start=MONDAY + timedelta(days=2),
-                                  auditor=world.academic, verdict="correct", findings="周三超量",
-                                  corrections="周三数学减量")
+    audit = services.record_audit(
+        klass=world.class_3_1,
+        week_start=MONDAY + timedelta(days=2),
+        auditor=world.academic,
+        verdict="correct",
+        findings="周三超量",
+        corrections="周三数学减量",
+    )
     assert audit.week_start == MONDAY
     assert Notification.objects.filter(user=world.head_teacher, kind="homework_audit").exists()

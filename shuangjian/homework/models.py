@@ -74,9 +74,10 @@ class Homework(models.Model):
 
     school = models.ForeignKey(School, on_delete=models.CASCADE, related_name="homework")
     school_class = models.ForeignKey(SchoolClass, on_delete=models.CASCADE, related_name="homework")
-    subject = models.ForeignKey(Subject, on_delete=models.PROTECT, related_name="homework")
+    # RESTRICT: a subject or teacher with homework stays, unless the whole school goes.
+    subject = models.ForeignKey(Subject, on_delete=models.RESTRICT, related_name="homework")
     teacher = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="homework_set"
+        settings.AUTH_USER_MODEL, on_delete=models.RESTRICT, related_name="homework_set"
     )
     date = models.DateField(_("for the day"))
     day_kind = models.CharField(max_length=12, choices=[(k.value, k.value) for k in rules.DayKind])

@@ -4,7 +4,8 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from django.db.models import Avg, Count, Prefetch, Q, QuerySet
+from django.db.models import Avg, Count, Prefetch, Q, QuerySet, Sum
+from django.db.models.functions import Coalesce
 
 from shuangjian.org.models import School, SchoolClass, Student
 from shuangjian.org.selectors import school_calendar
@@ -381,3 +382,35 @@ def over_limit_streak(
             return None
         out.append((d, round(float(mean), 1), limit))
     return out
+
+
+def grading_disclosure(school, start: date, end: date, teacher=None):
+    """Published items per class and teacher with their grading records (HW-07); `short`
+    marks primary classes where not every item was fully graded (全批全改 is required there)."""
+    qs = Homework.objects.filter(school=school, status=Status.PUBLISHED, date__range=(start, end))
+    if teacher is not None:
+        qs = qs.filter(teacher=teacher)
+    rows = (
+        qs.values(
+            "school_class__grade",
+            "school_class__number",
+            "teacher__display_name",
+            "teacher__username",
+        )
+        .annotate(
+            items=Count("id"),
+            graded=Count("grading"),
+            full=Count("grading", filter=Q(grading__full=True)),
+            face_to_face=Coalesce(Sum("grading__face_to_face"), 0),
+        )
+        .order_by("school_class__grade", "school_class__number", "teacher__username")
+    )
+    return [
+        {
+            **r,
+            "klass": SchoolClass(grade=r["school_class__grade"], number=r["school_class__number"]),
+            "teacher": r["teacher__display_name"] or r["teacher__username"],
+            "short": r["school_class__grade"] <= 6 and r["full"] < r["items"],
+        }
+        for r in rows
+    ]

@@ -420,6 +420,8 @@ def return_homework(*, homework: Homework, actor: User, note: str) -> Homework:
 
 @transaction.atomic
 def withdraw_homework(*, homework: Homework, actor: User) -> Homework:
+    if homework.status == Status.WITHDRAWN:
+        raise RuleViolation(_("This item is already withdrawn."), code="withdrawn", rule="HW-01")
     homework.status = Status.WITHDRAWN
     homework.save(update_fields=["status"])
     _event(homework, actor, "withdrawn")
@@ -608,6 +610,10 @@ def _raise_streak_alert(klass: SchoolClass, day: date) -> None:
 def record_grading(
     *, homework: Homework, actor: User, full: bool, face_to_face: int, feedback_note: str = ""
 ) -> Grading:
+    if homework.status != Status.PUBLISHED:
+        raise RuleViolation(
+            _("Only published homework is graded."), code="not_published", rule="HW-07"
+        )
     if not 0 <= face_to_face <= 200:
         raise RuleViolation(
             _("Face-to-face gradings must be between 0 and 200."),

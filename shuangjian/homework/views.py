@@ -8,8 +8,6 @@ from datetime import date, timedelta
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Count, Q, Sum
-from django.db.models.functions import Coalesce
 from django.http import Http404, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -480,40 +478,6 @@ def report(request, school_id: int):
     )
 
 
-def _grading_rows(school, start: date, end: date, teacher=None):
-    """Published items per class and teacher, with their grading records (HW-07).
-
-    Belongs in selectors (as `grading_disclosure`) once that module may change.
-    """
-    qs = Homework.objects.filter(school=school, status=Status.PUBLISHED, date__range=(start, end))
-    if teacher is not None:
-        qs = qs.filter(teacher=teacher)
-    rows = (
-        qs.values(
-            "school_class__grade",
-            "school_class__number",
-            "teacher__display_name",
-            "teacher__username",
-        )
-        .annotate(
-            items=Count("id"),
-            graded=Count("grading"),
-            full=Count("grading", filter=Q(grading__full=True)),
-            face_to_face=Coalesce(Sum("grading__face_to_face"), 0),
-        )
-        .order_by("school_class__grade", "school_class__number", "teacher__username")
-    )
-    return [
-        {
-            **r,
-            "klass": SchoolClass(grade=r["school_class__grade"], number=r["school_class__number"]),
-            "teacher": r["teacher__display_name"] or r["teacher__username"],
-            "short": r["school_class__grade"] <= 6 and r["full"] < r["items"],
-        }
-        for r in rows
-    ]
-
-
 @login_required
 def grading_disclosure(request, school_id: int):
     acc = access_school(request.user, school_id)
@@ -529,7 +493,7 @@ def grading_disclosure(request, school_id: int):
             "school": acc.school,
             "start": start,
             "end": end,
-            "rows": _grading_rows(acc.school, start, end, teacher),
+            "rows": selectors.grading_disclosure(acc.school, start, end, teacher),
             "own_only": not sees_all,
         },
     )

@@ -18,7 +18,9 @@ def mark_read(request):
     ids = [int(i) for i in request.POST.getlist("id") if i.isdigit()]
     if not ids:
         ids = list(
-            Notification.objects.filter(user=request.user, read_at__isnull=True).values_list("id", flat=True)
+            Notification.objects.filter(user=request.user, read_at__isnull=True).values_list(
+                "id", flat=True
+            )
         )
     services.mark_read(user=request.user, ids=ids)
     return redirect("inbox")

@@ -55,7 +55,6 @@ Progress = Callable[[int, int, str], None]
 
 MAX_ROWS = 200_000  # a county-wide roster fits; anything larger is a mistake or an attack
 BATCH = 2000
-UPDATE_BATCH = 200  # bulk_update's CASE WHEN grows with the batch: small batches are faster
 HEADER_SCAN_ROWS = 10  # the header may sit under a title row or two (e.g. "XX学校学生名册")
 EXPLANATION_SHEET = "说明"
 
@@ -354,6 +353,8 @@ def _workbook(
     ws.freeze_panes = "A2"
     for j, col in enumerate(columns, start=1):
         ws.column_dimensions[get_column_letter(j)].width = col.width
+        if col.text:  # typed numbers stay text in Excel: leading zeros survive
+            ws.column_dimensions[get_column_letter(j)].number_format = "@"
         if col.header == GENDER:
             gender = DataValidation(type="list", formula1='"男,女"', allow_blank=True)
             gender.add(f"{get_column_letter(j)}2:{get_column_letter(j)}{MAX_ROWS}")
@@ -388,7 +389,11 @@ def _explain(ws: Any, columns: list[Column], notes: list[str]) -> None:
         cells = []
         for value in (
             col.header,
-            _("Required") if col.required else _("Optional"),
+            _("Required")
+            if col.required
+            else _("Column required, cells may be empty")
+            if col.must_exist
+            else _("Optional"),
             str(col.help),
             col.values,
         ):
@@ -829,6 +834,27 @@ def _insert(model: type[models.Model], fields: tuple[str, ...], rows: list[tuple
         cursor.executemany(sql, prepared)
 
 
+def _update(model: type[models.Model], fields: tuple[str, ...], rows: list[tuple]) -> None:
+    """Update rows by primary key (each row: the fields' values, then the key).
+
+    What bulk_update does, without its CASE WHEN per row, which grows with the batch and
+    made a whole-school promotion (every pupil's class changes) take minutes.
+    """
+    columns = [model._meta.get_field(name) for name in fields]
+    quote = connection.ops.quote_name
+    sql = "UPDATE {} SET {} WHERE {} = %s".format(
+        quote(model._meta.db_table),
+        ", ".join(f"{quote(c.column)} = %s" for c in columns),
+        quote(model._meta.pk.column),
+    )
+    prepared = [
+        (*(c.get_db_prep_save(v, connection) for c, v in zip(columns, row, strict=False)), row[-1])
+        for row in rows
+    ]
+    with connection.cursor() as cursor:
+        cursor.executemany(sql, prepared)
+
+
 @dataclass
 class _StudentRow:
     number: int
@@ -978,7 +1004,7 @@ def _save_students(
     position = {name: i for i, name in enumerate(_STUDENT_FIELDS, start=2)}
     new: list[tuple] = []  # rows for _insert, in the order of insert_fields
     new_flags: dict[str, set[str]] = {}  # student number → flags of a new pupil
-    changed: list[Student] = []
+    changed: list[dict[str, Any]] = []  # all fields of each pupil that differs
     changed_fields: set[str] = set()
     add: list[tuple[int, str]] = []
     remove: dict[str, list[int]] = defaultdict(list)
@@ -1003,9 +1029,8 @@ def _save_students(
             result.unchanged += 1
             continue
         if any(differ):
-            values = {n: current[i] for n, i in position.items()} | item.values
             changed_fields.update(n for n in differ if n)
-            changed.append(Student(pk=pk, school=school, student_no=item.student_no, **values))
+            changed.append({"id": pk} | {n: current[i] for n, i in position.items()} | item.values)
         result.updated += 1
 
     total = len(new) + len(changed)
@@ -1018,8 +1043,9 @@ def _save_students(
     if new_flags:
         ids = dict(Student.objects.filter(school=school).values_list("student_no", "id"))
         add += [(ids[no], f) for no, flags in new_flags.items() for f in flags]
-    for batch in _chunks(changed, UPDATE_BATCH):
-        Student.objects.bulk_update(batch, sorted(changed_fields))
+    fields = tuple(sorted(changed_fields))
+    for batch in _chunks(changed):
+        _update(Student, fields, [(*(v[n] for n in fields), v["id"]) for v in batch])
         done += len(batch)
         tick(done)
     for flag, ids in remove.items():

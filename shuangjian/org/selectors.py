@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from shuangjian.rules import calendar as national
 
-from .access import SchoolAccess
+from .access import Can, SchoolAccess
 from .models import Region, School, SchoolClass, Staff, StaffRole, Student, Term, Vacation
 
 HOLIDAY_NAMES = {
@@ -38,6 +38,8 @@ def class_roster(acc: SchoolAccess, klass: SchoolClass) -> QuerySet[Student]:
     qs = Student.objects.filter(school_class=klass, active=True).order_by("student_no")
     if acc.can_see_care_flags(klass):
         qs = qs.prefetch_related("care_flags")
+    if acc.can(Can.MANAGE_PARENTS):
+        qs = qs.prefetch_related("guardianships__user")
     return qs
 
 

@@ -140,6 +140,7 @@ def class_detail(request, school_id: int, class_id: int):
             "show_flags": acc.can_see_care_flags(klass),
             "show_contact": acc.can_see_guardian_contact(klass),
             "can_issue": acc.can_issue_parent_codes(klass),
+            "manage_parents": acc.can(Can.MANAGE_PARENTS),
         },
     )
 

@@ -6,7 +6,7 @@ import unicodedata
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
-from shuangjian.homework.demo import delete_homework_demo, load_homework_demo
+from shuangjian.homework.demo import load_homework_demo
 from shuangjian.org.demo import (
     DEMO_PASSWORD,
     DEMO_USERNAMES,
@@ -39,15 +39,15 @@ class Command(BaseCommand):
 
     def handle(self, *args, seed: int, reset: bool, keep: bool, **options) -> None:
         if keep and not reset and demo_exists():
-            self.stdout.write("演示数据已存在，保留不变（load_demo --reset 可重新生成）。演示账号：")
+            self.stdout.write(
+                "演示数据已存在，保留不变（load_demo --reset 可重新生成）。演示账号："
+            )
             for username in DEMO_USERNAMES:
                 self.stdout.write(f"  {username:<10}  {DEMO_PASSWORD}")
             return
         started = time.perf_counter()
         try:
             with transaction.atomic():  # the schools and their term of homework, or nothing
-                if reset:
-                    delete_homework_demo()  # PROTECTed rows the schools' cascade cannot take
                 logins = load_demo(seed=seed, reset=reset, stdout=self.stdout)
                 load_homework_demo(seed=seed, stdout=self.stdout)
         except DemoDataExists as exc:
