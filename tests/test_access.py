@@ -186,3 +186,13 @@ def test_home_lists_what_each_role_can_do(world, client):
     client.force_login(world.officer)
     html = client.get(reverse("home")).content.decode()
     assert reverse("region", args=[world.county.id]) in html
+
+
+def test_staff_export_is_for_the_principal_only(world, client):
+    url = reverse("roster_export", args=[world.school.id, "staff"])
+    client.force_login(world.academic)
+    assert client.get(url).status_code == 403
+    client.force_login(world.principal)
+    response = client.get(url)
+    assert response.status_code == 200
+    assert world.school.audit_events.filter(action="roster_exported").exists()

@@ -137,6 +137,11 @@ def access_school(user: User, school_id: int) -> SchoolAccess:
     return acc
 
 
+def operator_access(school: School) -> SchoolAccess:
+    """The system operator at the command line sees a whole school, as its principal does."""
+    return SchoolAccess(user=User(username="system"), school=school, roles={Role.PRINCIPAL.value})
+
+
 def access_class(user: User, school_id: int, class_id: int) -> tuple[SchoolAccess, SchoolClass]:
     """A class whose roster the user may read; another school's class is a 404."""
     acc = access_school(user, school_id)

@@ -454,7 +454,7 @@ def staff_template() -> bytes:
     )
 
 
-def file_class_name(grade: int, number: int) -> str:
+def _file_class_name(grade: int, number: int) -> str:
     """A class as files write it: 三年级(2)班."""
     return f"{GRADE_NAMES[grade]}({number})班"
 
@@ -561,8 +561,8 @@ def export_staff(*, acc: SchoolAccess) -> bytes:
                 person.user.mobile or "",
                 "、".join(_ROLE_NAMES[r] for r in held),
                 "、".join(GRADE_NAMES[g] for g in grades),
-                "、".join(file_class_name(g, n) for g, n in heads),
-                "；".join(f"{file_class_name(g, n)}:{name}" for g, n, _id, name in taught),
+                "、".join(_file_class_name(g, n) for g, n in heads),
+                "；".join(f"{_file_class_name(g, n)}:{name}" for g, n, _id, name in taught),
             ]
 
     return _workbook("教师名单", STAFF_COLUMNS, rows(), _staff_notes())
@@ -1108,7 +1108,7 @@ def _check_staff(
         )
     }
     subjects = dict(Subject.objects.filter(school=school).values_list("name", "id"))
-    staff = {s.staff_no: s for s in Staff.objects.filter(school=school)}
+    staff = {s.staff_no: s for s in Staff.objects.filter(school=school).select_related("user")}
     heads = {
         r.school_class_id: r.staff
         for r in StaffRole.objects.filter(
@@ -1140,7 +1140,9 @@ def _check_staff(
             )
         elif no:
             seen_no[no] = number
-        mobile = _mobile(row, MOBILE, required=True)
+        # Required, except for someone already on the staff whose account has no mobile.
+        current = staff.get(no)
+        mobile = _mobile(row, MOBILE, required=current is None or bool(current.user.mobile))
         if mobile in seen_mobile:
             row.fail(
                 MOBILE,
@@ -1330,8 +1332,8 @@ def _save_staff(
                 person.name, person.active = item.name, True
                 staff_changes.append(person)
                 differs = True
-        if user.display_name != item.name or user.mobile != item.mobile:
-            user.display_name, user.mobile = item.name, item.mobile
+        if user.mobile != (item.mobile or None):  # the name on the account is the user's own
+            user.mobile = item.mobile or None
             user_changes.append(user)
             differs = True
         remove += [pk for key, pk in have.items() if key not in item.roles]
@@ -1345,7 +1347,7 @@ def _save_staff(
                 result.unchanged += 1
         tick(done)
 
-    User.objects.bulk_update(user_changes, ["display_name", "mobile"], batch_size=BATCH)
+    User.objects.bulk_update(user_changes, ["mobile"], batch_size=BATCH)
     Staff.objects.bulk_create(new_staff, batch_size=BATCH)
     Staff.objects.bulk_update(staff_changes, ["name", "active"], batch_size=BATCH)
     for batch in _chunks(remove, 500):

@@ -192,7 +192,7 @@ def roster_page(request, school_id: int):
 @login_required
 def roster_template(request, school_id: int, kind: str):
     acc = access_school(request.user, school_id)
-    acc.require(Can.MANAGE_ROSTER)
+    acc.require(Can.MANAGE_STAFF if kind == "staff" else Can.MANAGE_ROSTER)
     if kind == "staff":
         return _xlsx(roster.staff_template(), "staff-template.xlsx")
     return _xlsx(roster.student_template(), "student-template.xlsx")
@@ -201,7 +201,8 @@ def roster_template(request, school_id: int, kind: str):
 @login_required
 def roster_export(request, school_id: int, kind: str):
     acc = access_school(request.user, school_id)
-    acc.require(Can.MANAGE_ROSTER)
+    acc.require(Can.MANAGE_STAFF if kind == "staff" else Can.MANAGE_ROSTER)
+    services.audit(school=acc.school, actor=request.user, action="roster_exported", kind=kind)
     stamp = timezone.localdate().isoformat()
     if kind == "staff":
         return _xlsx(roster.export_staff(acc=acc), f"staff-{acc.school.code}-{stamp}.xlsx")

@@ -6,13 +6,8 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
 from shuangjian.org import roster
-from shuangjian.org.access import SchoolAccess
-from shuangjian.org.models import Role, School, User
-
-
-def operator_access(school: School) -> SchoolAccess:
-    """The system operator sees a whole school, care flags included, as its principal does."""
-    return SchoolAccess(user=User(username="system"), school=school, roles={Role.PRINCIPAL.value})
+from shuangjian.org.access import operator_access
+from shuangjian.org.models import School
 
 
 class Command(BaseCommand):

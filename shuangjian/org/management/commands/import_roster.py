@@ -5,13 +5,13 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 
 from shuangjian.org import roster
 from shuangjian.org.models import School
 
 PHASES = {
-    "read": gettext_lazy("Reading"),
+    "read": pgettext_lazy("import phase", "Reading"),
     "check": gettext_lazy("Checking"),
     "save": gettext_lazy("Saving"),
 }
