@@ -21,7 +21,6 @@ class Command(BaseCommand):
             "makemessages",
             locale=["zh_Hans"],
             no_location=True,
-            no_fuzzy_matching=True,
             ignore_patterns=[".venv/*", "bench/*", "tests/*", "var/*"],
             verbosity=0,
         )
