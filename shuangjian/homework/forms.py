@@ -170,6 +170,7 @@ class FeedbackForm(forms.Form):
 
     def __init__(self, *args, items, **kwargs):
         """items: (homework, prefilled minutes) pairs, the written items of the day."""
+        kwargs.setdefault("label_suffix", "")  # the labels are questions: no "？："
         super().__init__(*args, **kwargs)
         self.item_ids = []
         for hw, minutes in items:
