@@ -954,34 +954,47 @@ def import_students(
     progress: Progress | None = None,
 ) -> ImportResult:
     """Check a 学生名册 whole; when it has no error, add and update pupils to match it."""
+    return _import(
+        "students",
+        STUDENT_COLUMNS,
+        _check_students,
+        _save_students,
+        school=school,
+        file=file,
+        actor=actor,
+        progress=progress,
+        conflict=_(
+            "The roster was changed by someone else during the import; import the file again."
+        ),
+    )
+
+
+def _import(kind, columns, check, save, *, school, file, actor, progress, conflict) -> ImportResult:
+    """Read, check every row, and only when nothing is wrong write it all in one transaction."""
     result = ImportResult()
-    sheet = _read(file, STUDENT_COLUMNS, result.errors, progress)
+    sheet = _read(file, columns, result.errors, progress)
     if sheet is None:
         return result
-    parsed = _check_students(sheet, school, result.errors, progress)
+    parsed = check(sheet, school, result.errors, progress)
     if result.errors:
         result.errors.sort(key=lambda e: e.row or 0)
         return result
     try:
         with transaction.atomic():
-            _save_students(school, parsed, result, progress)
+            save(school, parsed, result, progress)
             services.audit(
                 school=school,
                 actor=actor,
                 action="roster_imported",
-                kind="students",
+                kind=kind,
                 created=result.created,
                 updated=result.updated,
                 unchanged=result.unchanged,
             )
     except IntegrityError:
-        log.warning("student import of %s hit a concurrent change", school.code, exc_info=True)
+        log.warning("%s import of %s hit a concurrent change", kind, school.code, exc_info=True)
         result.created = result.updated = result.unchanged = 0
-        _file_error(
-            result.errors,
-            "conflict",
-            _("The roster was changed by someone else during the import; import the file again."),
-        )
+        _file_error(result.errors, "conflict", conflict)
     return result
 
 
@@ -1268,35 +1281,19 @@ def import_staff(
     progress: Progress | None = None,
 ) -> ImportResult:
     """Check a 教师名单 whole; when it has no error, add and update staff and their roles."""
-    result = ImportResult()
-    sheet = _read(file, STAFF_COLUMNS, result.errors, progress)
-    if sheet is None:
-        return result
-    parsed = _check_staff(sheet, school, result.errors, progress)
-    if result.errors:
-        result.errors.sort(key=lambda e: e.row or 0)
-        return result
-    try:
-        with transaction.atomic():
-            _save_staff(school, parsed, result, progress)
-            services.audit(
-                school=school,
-                actor=actor,
-                action="roster_imported",
-                kind="staff",
-                created=result.created,
-                updated=result.updated,
-                unchanged=result.unchanged,
-            )
-    except IntegrityError:
-        log.warning("staff import of %s hit a concurrent change", school.code, exc_info=True)
-        result.created = result.updated = result.unchanged = 0
-        _file_error(
-            result.errors,
-            "conflict",
-            _("The staff list was changed by someone else during the import; import it again."),
-        )
-    return result
+    return _import(
+        "staff",
+        STAFF_COLUMNS,
+        _check_staff,
+        _save_staff,
+        school=school,
+        file=file,
+        actor=actor,
+        progress=progress,
+        conflict=_(
+            "The staff list was changed by someone else during the import; import it again."
+        ),
+    )
 
 
 def _save_staff(
