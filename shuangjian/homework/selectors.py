@@ -7,7 +7,7 @@ from datetime import date, timedelta
 from django.db.models import Avg, Count, Prefetch, Q, QuerySet, Sum
 from django.db.models.functions import Coalesce
 
-from shuangjian.org.models import School, SchoolClass, Student
+from shuangjian.org.models import Region, School, SchoolClass, Student
 from shuangjian.org.selectors import school_calendar
 from shuangjian.rules import homework as rules
 from shuangjian.rules.calendar import DayKind as NationalKind
@@ -51,8 +51,11 @@ def day_kind(school: School, day: date) -> rules.DayKind:
 
 
 def overrides_for(school: School) -> list[rules.Override]:
-    """Stricter limits set by the school or by any region above it."""
-    regions = [r.id for r in school.county.ancestors_and_self()]
+    """Stricter limits set by the school or by any region above it (county, city, province)."""
+    chain = Region.objects.filter(id=school.county_id).values_list(
+        "id", "parent_id", "parent__parent_id"
+    )
+    regions = [r for r in (chain[0] if chain else ()) if r is not None]
     rows = LimitOverride.objects.filter(Q(school=school) | Q(region_id__in=regions)).select_related(
         "region", "school"
     )

@@ -138,13 +138,10 @@ def _over_limit(klass: SchoolClass, day: date, limit: int, used: int, minutes: i
     )
 
 
-def _load(klass: SchoolClass, day: date, extra: rules.Item | None = None, exclude_id=None) -> int:
-    items = [
-        selectors.as_rule_item(h) for h in selectors.items_for_day(klass, day) if h.id != exclude_id
-    ]
-    if extra is not None:
-        items.append(extra)
-    return rules.heaviest_load(items, selectors.pupil_ids(klass))
+def _loads(klass: SchoolClass, day: date, extra: rules.Item, pupils: list[int]) -> tuple[int, int]:
+    """The day's heaviest pupil load from published items, without and with `extra`."""
+    items = [selectors.as_rule_item(h) for h in selectors.items_for_day(klass, day)]
+    return rules.heaviest_load(items, pupils), rules.heaviest_load([*items, extra], pupils)
 
 
 @transaction.atomic
@@ -240,8 +237,7 @@ def publish_homework(
             limit=0,
         )
     item = _rule_item(kind, minutes, elastic, tiers, personal)
-    used = _load(klass, day)
-    total = _load(klass, day, extra=item)
+    used, total = _loads(klass, day, item, list(class_pupils))
     status = Status.PUBLISHED
     if limit.minutes is not None and total > limit.minutes and item.counts:
         if selectors.over_limit_policy(klass.school) == HomeworkPolicy.OverLimit.REFUSE:
@@ -366,8 +362,7 @@ def approve_homework(
         hw_item = replace(hw_item, minutes=minutes)
     kind = rules.DayKind(hw.day_kind)
     limit = selectors.class_limit(hw.school_class, kind).minutes
-    used = _load(hw.school_class, hw.date)
-    total = _load(hw.school_class, hw.date, extra=hw_item)
+    used, total = _loads(hw.school_class, hw.date, hw_item, selectors.pupil_ids(hw.school_class))
     if limit is not None and total > limit and hw_item.counts:
         raise _over_limit(hw.school_class, hw.date, limit, used, hw_item.max_minutes(), total)
     hw.status = Status.PUBLISHED

@@ -9,6 +9,7 @@ says so, instead of failing: the caller shows the warning to the school admin.
 from dataclasses import dataclass
 from datetime import date, timedelta
 from enum import StrEnum
+from functools import lru_cache
 
 import chinese_calendar
 
@@ -36,6 +37,7 @@ class NationalDay:
         return self.kind in (DayKind.WORKDAY, DayKind.MAKEUP_WORKDAY)
 
 
+@lru_cache(maxsize=4096)
 def national_day(d: date) -> NationalDay:
     """Classify one date by the national calendar, falling back to Mon–Fri when not covered."""
     weekend = d.weekday() >= 5
@@ -60,10 +62,13 @@ def days(start: date, end: date) -> list[NationalDay]:
 
 def uncovered_years(start: date, end: date) -> list[int]:
     """Years in the range the holiday data does not cover (those days are estimated)."""
-    out = []
-    for year in range(start.year, end.year + 1):
-        try:
-            chinese_calendar.is_workday(date(year, 6, 1))
-        except NotImplementedError:
-            out.append(year)
-    return out
+    return [y for y in range(start.year, end.year + 1) if not _covered(y)]
+
+
+@lru_cache(maxsize=64)
+def _covered(year: int) -> bool:
+    try:
+        chinese_calendar.is_workday(date(year, 6, 1))
+    except NotImplementedError:
+        return False
+    return True
