@@ -9,6 +9,7 @@ from django.utils import timezone
 from shuangjian.homework import services
 from shuangjian.homework.models import (
     ClassWeekAudit,
+    DayKind,
     Feedback,
     Grading,
     Homework,
@@ -573,3 +574,59 @@ def test_query_count_does_not_grow_with_items(world, login, today, who, page):
     before = count()
     add_items(1, 5)
     assert count() == before
+
+
+# -- Limits and policy (HW-02, HW-03) --------------------------------------------------------
+
+
+def test_limits_page_shows_binding_limits_and_only_the_principal_changes_them(world, client):
+    from shuangjian.homework.models import HomeworkPolicy, LimitOverride
+
+    url = reverse("homework_limits", args=[world.school.id])
+    client.force_login(world.subject_teacher)
+    assert client.get(url).status_code == 200
+    assert client.post(url, {"action": "policy", "over_limit": "refuse"}).status_code == 403
+    client.force_login(world.outsider)
+    assert client.get(url).status_code == 404
+
+    client.force_login(world.principal)
+    assert client.post(url, {"action": "policy", "over_limit": "refuse"}).status_code == 302
+    assert HomeworkPolicy.objects.get(school=world.school).over_limit == "refuse"
+    looser = {
+        "action": "override",
+        "grade_from": 3,
+        "grade_to": 6,
+        "day_kind": "weekend",
+        "minutes": 70,
+    }
+    response = client.post(url, looser)
+    assert response.status_code == 200 and "minutes" in response.context["override_form"].errors
+    assert not LimitOverride.objects.exists()
+    stricter = {**looser, "minutes": 40}
+    assert client.post(url, stricter).status_code == 302
+    rows = {r.grade: r for r in client.get(url).context["rows"]}
+    weekend = list(DayKind.values).index("weekend")
+    assert rows[3].limits[weekend].minutes == 40 and rows[7].limits[weekend].minutes == 90
+
+
+def test_region_limits_by_the_bureau_officer(world, client):
+    from shuangjian.homework.models import LimitOverride
+
+    url = reverse("homework_region_limits", args=[world.county.id])
+    data = {"grade_from": 7, "grade_to": 9, "day_kind": "school_day", "minutes": 80}
+    client.force_login(world.inspector)
+    assert client.get(url).status_code == 200
+    assert client.post(url, data).status_code == 403
+    client.force_login(world.other_officer)
+    assert client.get(url).status_code == 404
+    client.force_login(world.principal)
+    assert client.get(url).status_code == 404
+    client.force_login(world.officer)
+    assert client.post(url, data).status_code == 302
+    assert LimitOverride.objects.get(region=world.county).minutes == 80
+    client.force_login(world.principal)
+    rows = {
+        r.grade: r
+        for r in client.get(reverse("homework_limits", args=[world.school.id])).context["rows"]
+    }
+    assert rows[8].limits[0].minutes == 80 and rows[8].limits[0].origin == world.county.name

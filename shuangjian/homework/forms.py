@@ -3,7 +3,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from .models import MAX_MINUTES, ClassWeekAudit, Homework
+from .models import MAX_MINUTES, ClassWeekAudit, DayKind, Homework, HomeworkPolicy
 from .services import TierSpec
 
 TIER_COUNT = 3
@@ -192,3 +192,20 @@ class FeedbackForm(forms.Form):
 
     def item_minutes(self) -> dict[int, int]:
         return {i: self.cleaned_data[f"item_{i}"] for i in self.item_ids}
+
+
+class PolicyForm(forms.Form):
+    over_limit = forms.ChoiceField(
+        label=_("When a teacher's item would take the day over the limit"),
+        choices=HomeworkPolicy.OverLimit.choices,
+        widget=forms.RadioSelect,
+    )
+
+
+class LimitOverrideForm(forms.Form):
+    """A stricter daily limit for some grades on one kind of day (HW-02)."""
+
+    grade_from = forms.IntegerField(label=_("From grade"), min_value=1, max_value=12)
+    grade_to = forms.IntegerField(label=_("To grade"), min_value=1, max_value=12)
+    day_kind = forms.ChoiceField(label=_("Day kind"), choices=DayKind.choices)
+    minutes = forms.IntegerField(label=_("At most (minutes)"), min_value=0, max_value=240)

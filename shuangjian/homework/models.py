@@ -12,6 +12,15 @@ from shuangjian.rules import homework as rules
 MAX_MINUTES = 240  # no single item is estimated above four hours: a typo guard
 
 
+class DayKind(models.TextChoices):
+    """rules.DayKind with its labels: each kind of day may carry its own limit (HW-02)."""
+
+    SCHOOL_DAY = rules.DayKind.SCHOOL_DAY.value, _("School day")
+    WEEKEND = rules.DayKind.WEEKEND.value, _("Weekend")
+    HOLIDAY = rules.DayKind.HOLIDAY.value, _("Statutory holiday")
+    VACATION = rules.DayKind.VACATION.value, _("Winter or summer vacation")
+
+
 class HomeworkPolicy(models.Model):
     """A school's homework settings: what happens over the limit (HW-03)."""
 
@@ -35,11 +44,7 @@ class LimitOverride(models.Model):
     school = models.ForeignKey(School, on_delete=models.CASCADE, null=True, blank=True)
     grade_from = models.PositiveSmallIntegerField(_("from grade"))
     grade_to = models.PositiveSmallIntegerField(_("to grade"))
-    day_kind = models.CharField(
-        _("day kind"),
-        max_length=12,
-        choices=[(k.value, k.value) for k in rules.DayKind],
-    )
+    day_kind = models.CharField(_("day kind"), max_length=12, choices=DayKind.choices)
     minutes = models.PositiveSmallIntegerField(_("minutes"))
 
     class Meta:
@@ -80,7 +85,7 @@ class Homework(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.RESTRICT, related_name="homework_set"
     )
     date = models.DateField(_("for the day"))
-    day_kind = models.CharField(max_length=12, choices=[(k.value, k.value) for k in rules.DayKind])
+    day_kind = models.CharField(max_length=12, choices=DayKind.choices)
     content = models.TextField(_("content"), max_length=2000)
     kind = models.CharField(_("kind"), max_length=15, choices=Kind.choices)
     minutes = models.PositiveSmallIntegerField(

@@ -417,3 +417,22 @@ def grading_disclosure(school, start: date, end: date, teacher=None):
         }
         for r in rows
     ]
+
+
+@dataclass
+class LimitRow:
+    grade: int
+    limits: list[rules.Limit]  # one per rules.DayKind, in its order
+
+
+def limits_table(school: School) -> list[LimitRow]:
+    """The binding daily limit of every grade of the school on every kind of day (HW-02)."""
+    overrides = overrides_for(school)
+    return [
+        LimitRow(grade, [rules.limit_for(grade, kind, overrides) for kind in rules.DayKind])
+        for grade in school.grade_range
+    ]
+
+
+def region_overrides(region: Region) -> QuerySet[LimitOverride]:
+    return LimitOverride.objects.filter(region=region).order_by("grade_from", "day_kind")

@@ -25,5 +25,7 @@ urlpatterns = [
         name="homework_audit",
     ),
     path("s/<int:school_id>/homework/rules/", views.rules_documents, name="homework_rules"),
+    path("s/<int:school_id>/homework/limits/", views.limits, name="homework_limits"),
+    path("r/<int:region_id>/homework/limits/", views.region_limits, name="homework_region_limits"),
     path("children/<int:student_id>/homework/", views.child_homework, name="child_homework"),
 ]

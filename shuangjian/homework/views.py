@@ -13,11 +13,10 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
-from shuangjian.org.access import access_child, access_school
+from shuangjian.org.access import Can, access_child, access_region, access_school
 from shuangjian.org.grades import grade_label
-from shuangjian.org.models import SchoolClass, Subject
+from shuangjian.org.models import RegionRole, SchoolClass, Subject
 from shuangjian.org.selectors import class_roster
 from shuangjian.rules import homework as rules
 
@@ -26,21 +25,18 @@ from .forms import (
     AuditForm,
     FeedbackForm,
     GradingForm,
+    LimitOverrideForm,
+    PolicyForm,
     PublishForm,
     ReviewForm,
     RulesDocumentForm,
     SubjectPlanForm,
 )
-from .models import Alert, ClassWeekAudit, Feedback, Homework, RulesDocument, SubjectPlan
+from .models import Alert, ClassWeekAudit, DayKind, Feedback, Homework, RulesDocument, SubjectPlan
 
 Status = Homework.Status
 
-DAY_KIND_LABELS = {
-    rules.DayKind.SCHOOL_DAY: gettext_lazy("School day"),
-    rules.DayKind.WEEKEND: gettext_lazy("Weekend"),
-    rules.DayKind.HOLIDAY: gettext_lazy("Statutory holiday"),
-    rules.DayKind.VACATION: gettext_lazy("Winter or summer vacation"),
-}
+DAY_KIND_LABELS = {rules.DayKind(value): label for value, label in DayKind.choices}
 REPORT_WEEKS = 4
 MAX_PERIOD_DAYS = 366
 
@@ -647,5 +643,78 @@ def child_homework(request, student_id: int):
             "saved": saved,
             "form": form,
             "can_report": today - timedelta(days=services.FEEDBACK_BACK_DAYS) <= day <= today,
+        },
+    )
+
+
+# -- Limits and the over-limit policy (HW-02, HW-03) ---------------------------------------
+
+
+def _add_override(request, form, **owner) -> bool:
+    if not form.is_valid():
+        return False
+    try:
+        services.add_limit_override(**owner, **form.cleaned_data)
+    except ValidationError as exc:
+        _add_errors(form, exc)
+        return False
+    messages.success(request, _("The stricter limit is in force."))
+    return True
+
+
+@login_required
+def limits(request, school_id: int):
+    """Every grade's binding limits; the principal sets the policy and stricter school limits."""
+    acc = access_school(request.user, school_id)
+    can_edit = acc.can(Can.MANAGE_STAFF)  # the principal / school admin
+    policy_form = PolicyForm(initial={"over_limit": selectors.over_limit_policy(acc.school)})
+    override_form = LimitOverrideForm()
+    if request.method == "POST":
+        if not can_edit:
+            raise PermissionDenied("homework_settings")
+        if request.POST.get("action") == "policy":
+            policy_form = PolicyForm(request.POST)
+            if policy_form.is_valid():
+                services.set_policy(school=acc.school, **policy_form.cleaned_data)
+                messages.success(request, _("Saved."))
+                return redirect("homework_limits", school_id=school_id)
+        else:
+            override_form = LimitOverrideForm(request.POST)
+            if _add_override(request, override_form, school=acc.school):
+                return redirect("homework_limits", school_id=school_id)
+    return render(
+        request,
+        "homework/limits.html",
+        {
+            "school": acc.school,
+            "kinds": [label for _value, label in DayKind.choices],
+            "rows": selectors.limits_table(acc.school),
+            "source": rules.LIMIT_SOURCE,
+            "can_edit": can_edit,
+            "policy_form": policy_form,
+            "override_form": override_form,
+        },
+    )
+
+
+@login_required
+def region_limits(request, region_id: int):
+    """A bureau sets stricter limits for every school below it; inspectors read them."""
+    role, region = access_region(request.user, region_id)
+    can_edit = role.kind == RegionRole.Kind.OFFICER
+    form = LimitOverrideForm(request.POST or None)
+    if request.method == "POST":
+        if not can_edit:
+            raise PermissionDenied("region_homework_limits")
+        if _add_override(request, form, region=region):
+            return redirect("homework_region_limits", region_id=region_id)
+    return render(
+        request,
+        "homework/region_limits.html",
+        {
+            "region": region,
+            "overrides": selectors.region_overrides(region),
+            "form": form if can_edit else None,
+            "source": rules.LIMIT_SOURCE,
         },
     )
