@@ -75,3 +75,41 @@ def test_calendar_page_warns_the_admin_not_the_teacher(world, client):
         client.get(reverse("calendar", args=[world.school.id]) + "?month=2026-99").status_code
         == 200
     )
+
+
+def test_terms_and_vacations_are_kept_by_the_academic_office(world, client):
+    from shuangjian.org.models import Term, Vacation
+
+    url = reverse("calendar", args=[world.school.id])
+    term = {"action": "term", "name": "2027春", "start": "2027-03-01", "end": "2027-07-09"}
+    client.force_login(world.head_teacher)
+    assert client.post(url, term).status_code == 403
+    client.force_login(world.outsider)
+    assert client.post(url, term).status_code == 404
+    client.force_login(world.academic)
+    assert client.post(url, term).status_code == 302
+    assert Term.objects.filter(school=world.school, name="2027春").exists()
+    # Overlapping the autumn term, or ending before it starts: refused, field named, nothing saved.
+    overlap = client.post(url, {**term, "name": "重叠", "start": "2027-01-10"})
+    assert overlap.status_code == 200 and "start" in overlap.context["term_form"].errors
+    backwards = client.post(
+        url, {**term, "name": "倒序", "start": "2027-09-01", "end": "2027-08-01"}
+    )
+    assert "end" in backwards.context["term_form"].errors
+    assert Term.objects.filter(school=world.school).count() == 2
+
+    spring_break = {
+        "action": "vacation",
+        "kind": "other",
+        "name": "春假",
+        "start": "2027-04-12",
+        "end": "2027-04-16",
+    }
+    assert client.post(url, spring_break).status_code == 302
+    assert not is_school_day(world.school, date(2027, 4, 13))
+    vacation = Vacation.objects.get(name="春假")
+    assert (
+        client.post(url, {"action": "remove_vacation", "vacation": vacation.id}).status_code == 302
+    )
+    assert is_school_day(world.school, date(2027, 4, 13))
+    assert client.post(url, {"action": "unknown"}).status_code == 400

@@ -5,7 +5,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from .auth import login_checked
-from .models import mobile_validator
+from .models import Vacation, mobile_validator
 
 
 class LoginForm(AuthenticationForm):
@@ -65,3 +65,18 @@ class RosterUploadForm(forms.Form):
     KIND_CHOICES = [("students", _("Student roster")), ("staff", _("Staff list"))]
     kind = forms.ChoiceField(label=_("Roster"), choices=KIND_CHOICES)
     file = forms.FileField(label=_("Excel file (.xlsx)"))
+
+
+class TermForm(forms.Form):
+    name = forms.CharField(
+        label=_("Term"), max_length=50, help_text=_("For example 2026—2027学年第一学期")
+    )
+    start = forms.DateField(label=_("first day"), widget=forms.DateInput(attrs={"type": "date"}))
+    end = forms.DateField(label=_("last day"), widget=forms.DateInput(attrs={"type": "date"}))
+
+
+class VacationForm(forms.Form):
+    kind = forms.ChoiceField(label=_("kind"), choices=Vacation.Kind.choices)
+    name = forms.CharField(label=_("name"), max_length=50)
+    start = forms.DateField(label=_("first day"), widget=forms.DateInput(attrs={"type": "date"}))
+    end = forms.DateField(label=_("last day"), widget=forms.DateInput(attrs={"type": "date"}))

@@ -17,7 +17,9 @@ from .models import (
     SchoolClass,
     Staff,
     Student,
+    Term,
     User,
+    Vacation,
     hash_secret,
 )
 
@@ -48,6 +50,53 @@ def add_class(*, school: School, grade: int, number: int, actor: User | None) ->
     klass = SchoolClass.objects.create(school=school, grade=grade, number=number)
     audit(school=school, actor=actor, action="class_added", class_id=klass.id)
     return klass
+
+
+@transaction.atomic
+def add_term(*, school: School, name: str, start, end, actor: User | None) -> Term:
+    """A term (学期) of the school; terms do not overlap (ORG-06)."""
+    name = name.strip()
+    if not name:
+        raise field_error("name", _("Give the term a name."), "invalid")
+    if end < start:
+        raise field_error("end", _("The last day is before the first day."), "bad_range")
+    if (end - start).days > 200:
+        raise field_error("end", _("A term lasts at most 200 days."), "bad_range")
+    if Term.objects.filter(school=school, name=name).exists():
+        raise field_error("name", _("A term with this name exists."), "duplicate")
+    clash = Term.objects.filter(school=school, start__lte=end, end__gte=start).first()
+    if clash is not None:
+        raise field_error(
+            "start", _("This overlaps the term %(name)s.") % {"name": clash.name}, "overlap"
+        )
+    term = Term.objects.create(school=school, name=name, start=start, end=end)
+    audit(school=school, actor=actor, action="term_added", term_id=term.id)
+    return term
+
+
+@transaction.atomic
+def add_vacation(
+    *, school: School, kind: str, name: str, start, end, actor: User | None
+) -> Vacation:
+    """A vacation or local break of the school: no school day falls inside it (ORG-06)."""
+    name = name.strip()
+    if kind not in Vacation.Kind.values:
+        raise field_error("kind", _("Unknown choice."), "invalid")
+    if not name:
+        raise field_error("name", _("Give the break a name."), "invalid")
+    if end < start:
+        raise field_error("end", _("The last day is before the first day."), "bad_range")
+    if (end - start).days > 100:
+        raise field_error("end", _("A break lasts at most 100 days."), "bad_range")
+    vacation = Vacation.objects.create(school=school, kind=kind, name=name, start=start, end=end)
+    audit(school=school, actor=actor, action="vacation_added", vacation_id=vacation.id)
+    return vacation
+
+
+@transaction.atomic
+def remove_vacation(*, vacation: Vacation, actor: User | None) -> None:
+    audit(school=vacation.school, actor=actor, action="vacation_removed", name=vacation.name)
+    vacation.delete()
 
 
 def _new_code() -> str:

@@ -7,7 +7,7 @@ from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import LoginView
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpResponse
+from django.http import HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.dates import WEEKDAYS_ABBR
@@ -16,8 +16,16 @@ from django.views.decorators.http import require_POST
 
 from . import roster, selectors, services
 from .access import Can, access_class, access_region, access_school, schools_of
-from .forms import AddClassForm, LinkChildForm, LoginForm, ParentRegisterForm, RosterUploadForm
-from .models import Guardianship, RegionRole, Staff, Student
+from .forms import (
+    AddClassForm,
+    LinkChildForm,
+    LoginForm,
+    ParentRegisterForm,
+    RosterUploadForm,
+    TermForm,
+    VacationForm,
+)
+from .models import Guardianship, RegionRole, Staff, Student, Term, Vacation
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -265,6 +273,35 @@ def _month(value: str | None) -> date:
 @login_required
 def calendar_page(request, school_id: int):
     acc = access_school(request.user, school_id)
+    term_form, vacation_form = TermForm(), VacationForm()
+    if request.method == "POST":
+        acc.require(Can.MANAGE_CALENDAR)
+        action = request.POST.get("action")
+        try:
+            if action == "term":
+                term_form = TermForm(request.POST)
+                if term_form.is_valid():
+                    services.add_term(
+                        school=acc.school, actor=request.user, **term_form.cleaned_data
+                    )
+                    return redirect(request.get_full_path())
+            elif action == "vacation":
+                vacation_form = VacationForm(request.POST)
+                if vacation_form.is_valid():
+                    services.add_vacation(
+                        school=acc.school, actor=request.user, **vacation_form.cleaned_data
+                    )
+                    return redirect(request.get_full_path())
+            elif action == "remove_vacation":
+                vacation = get_object_or_404(
+                    Vacation, school=acc.school, id=request.POST.get("vacation", "0")
+                )
+                services.remove_vacation(vacation=vacation, actor=request.user)
+                return redirect(request.get_full_path())
+            else:
+                return HttpResponseBadRequest()
+        except ValidationError as exc:
+            _add_form_errors(term_form if action == "term" else vacation_form, exc)
     first = _month(request.GET.get("month"))
     last = (first + timedelta(days=32)).replace(day=1) - timedelta(days=1)
     cal = selectors.school_calendar(acc.school, first, last)
@@ -289,7 +326,11 @@ def calendar_page(request, school_id: int):
             "next": last + timedelta(days=1),
             "weekday_names": [WEEKDAYS_ABBR[i] for i in range(7)],
             "show_warning": bool(cal.uncovered_years) and acc.can(Can.MANAGE_CALENDAR),
-            "Can": Can,
+            "can_edit": acc.can(Can.MANAGE_CALENDAR),
+            "terms": Term.objects.filter(school=acc.school),
+            "vacations": Vacation.objects.filter(school=acc.school),
+            "term_form": term_form,
+            "vacation_form": vacation_form,
         },
     )
 
