@@ -2,6 +2,8 @@
 end to end through the pages — publish, hold and approve, refuse a forbidden practice, and a
 parent's feedback."""
 
+from datetime import timedelta
+
 import pytest
 from django.urls import reverse
 from django.utils import timezone
@@ -630,3 +632,29 @@ def test_region_limits_by_the_bureau_officer(world, client):
         for r in client.get(reverse("homework_limits", args=[world.school.id])).context["rows"]
     }
     assert rows[8].limits[0].minutes == 80 and rows[8].limits[0].origin == world.county.name
+
+
+def test_a_teacher_copies_an_earlier_item_into_the_form(world, client):
+    today = timezone.localdate()
+    earlier = Homework.objects.create(
+        school=world.school,
+        school_class=world.class_3_1,
+        subject=world.maths,
+        teacher=world.subject_teacher,
+        date=today - timedelta(days=7),
+        day_kind="school_day",
+        content="课本第45页练习七",
+        kind="basic",
+        minutes=15,
+        status="published",
+    )
+    url = reverse("homework_class", args=[world.school.id, world.class_3_1.id])
+    client.force_login(world.subject_teacher)
+    page = client.get(url)
+    assert [h.id for h in page.context["recent"]] == [earlier.id]
+    form = client.get(url, {"copy": earlier.id}).context["publish_form"]
+    assert form.initial["content"] == "课本第45页练习七" and form.initial["minutes"] == 15
+    # Another teacher's item is not copied.
+    client.force_login(world.head_teacher)
+    form = client.get(url, {"copy": earlier.id}).context["publish_form"]
+    assert "content" not in form.initial

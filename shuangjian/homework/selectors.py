@@ -436,3 +436,22 @@ def limits_table(school: School) -> list[LimitRow]:
 
 def region_overrides(region: Region) -> QuerySet[LimitOverride]:
     return LimitOverride.objects.filter(region=region).order_by("grade_from", "day_kind")
+
+
+def own_item(teacher, klass: SchoolClass, homework_id: int | None) -> Homework | None:
+    """One of the teacher's own items in this class (for copying), or None."""
+    if homework_id is None:
+        return None
+    return Homework.objects.filter(id=homework_id, school_class=klass, teacher=teacher).first()
+
+
+def recent_own_items(teacher, klass: SchoolClass, day: date, days: int = 14) -> QuerySet[Homework]:
+    """The teacher's items of the two weeks before `day`: copy last week's instead of retyping."""
+    return (
+        Homework.objects.filter(
+            school_class=klass, teacher=teacher, date__range=(day - timedelta(days=days), day)
+        )
+        .exclude(status=Homework.Status.WITHDRAWN)
+        .select_related("subject")
+        .order_by("-date", "-id")[:20]
+    )

@@ -300,10 +300,18 @@ def class_day(request, school_id: int, class_id: int):
         if isinstance(bound, PublishForm):
             publish_form = bound
         else:
+            initial = {"day": day, "kind": rules.Kind.BASIC.value}
+            source = selectors.own_item(request.user, klass, _int(request.GET.get("copy")))
+            if source is not None:  # copy one of the teacher's earlier items into the form
+                initial.update(
+                    subject=source.subject_id,
+                    kind=source.kind,
+                    minutes=source.minutes,
+                    content=source.content,
+                    elastic=source.elastic,
+                )
             publish_form = PublishForm(
-                subjects=subjects,
-                pupils=class_roster(acc, klass),
-                initial={"day": day, "kind": rules.Kind.BASIC.value},
+                subjects=subjects, pupils=class_roster(acc, klass), initial=initial
             )
     own = (
         Homework.objects.filter(school_class=klass, date=day, teacher=request.user)
@@ -343,6 +351,7 @@ def class_day(request, school_id: int, class_id: int):
             "plan_rows": plan_rows,
             "notice": selectors.notice(klass, day),
             "publish_form": publish_form,
+            "recent": selectors.recent_own_items(request.user, klass, day) if subjects else [],
             "own_items": own_items,
             "pending": pending,
             "can_coordinate": acc.can_coordinate_homework(klass),
