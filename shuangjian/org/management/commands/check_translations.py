@@ -21,6 +21,7 @@ class Command(BaseCommand):
             "makemessages",
             locale=["zh_Hans"],
             no_location=True,
+            no_wrap=True,
             ignore_patterns=[".venv/*", "bench/*", "tests/*", "var/*"],
             verbosity=0,
         )
