@@ -22,7 +22,6 @@ import subprocess
 import sys
 import tempfile
 import time
-from datetime import timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -183,6 +182,7 @@ def notice_url() -> tuple[str, str]:
     from django.contrib.sessions.backends.db import SessionStore
     from django.utils import timezone
 
+    from shuangjian.homework.models import Homework
     from shuangjian.org.models import User
 
     parent = User.objects.get(username="parent")
@@ -192,7 +192,15 @@ def notice_url() -> tuple[str, str]:
     session[BACKEND_SESSION_KEY] = "shuangjian.org.auth.UsernameOrMobileBackend"
     session[HASH_SESSION_KEY] = parent.get_session_auth_hash()
     session.save()
-    day = timezone.localdate() - timedelta(days=1)
+    # The latest day up to today with homework for the child's class: a page with content.
+    day = (
+        Homework.objects.filter(
+            school_class=child.school_class, status="published", date__lte=timezone.localdate()
+        )
+        .order_by("-date")
+        .values_list("date", flat=True)
+        .first()
+    )
     return f"/children/{child.id}/homework/?date={day.isoformat()}", session.session_key
 
 

@@ -1,2 +1,0 @@
-def test_world_builds(world):
-    assert world.school.grade_range == range(1, 10)
