@@ -106,3 +106,6 @@ def on_http_error(request, exc: HttpError):
 
 api.add_router("/", "shuangjian.org.api.router")
 api.add_router("/", "shuangjian.homework.api.router")
+api.add_router("/", "shuangjian.complaints.api.router")
+api.add_router("/", "shuangjian.surveys.api.router")
+api.add_router("/", "shuangjian.letters.api.router")

@@ -41,6 +41,9 @@ INSTALLED_APPS = [
     "shuangjian.org",
     "shuangjian.notify",
     "shuangjian.homework",
+    "shuangjian.complaints",
+    "shuangjian.surveys",
+    "shuangjian.letters",
 ]
 
 MIDDLEWARE = [

@@ -10,6 +10,9 @@ urlpatterns = [
     path("", include("shuangjian.org.urls")),
     path("", include("shuangjian.homework.urls")),
     path("", include("shuangjian.notify.urls")),
+    path("", include("shuangjian.complaints.urls")),
+    path("", include("shuangjian.surveys.urls")),
+    path("", include("shuangjian.letters.urls")),
 ]
 
 if settings.BENCH:
