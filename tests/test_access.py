@@ -61,6 +61,14 @@ PAGES = {
         lambda w: reverse("roster_export", args=[w.school.id, "students"]),
         expected({"principal", "academic"}, REACHES_SCHOOL),
     ),
+    "roster_template": (
+        lambda w: reverse("roster_template", args=[w.school.id, "students"]),
+        expected({"principal", "academic"}, REACHES_SCHOOL),
+    ),
+    "staff_template": (
+        lambda w: reverse("roster_template", args=[w.school.id, "staff"]),
+        expected({"principal"}, REACHES_SCHOOL),
+    ),
     "staff": (
         lambda w: reverse("staff", args=[w.school.id]),
         expected({"principal"}, REACHES_SCHOOL),
