@@ -4,7 +4,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Length
-from django.db.models.lookups import GreaterThanOrEqual, LessThanOrEqual
+from django.db.models.lookups import LessThanOrEqual
 from django.utils.translation import gettext_lazy as _
 
 from shuangjian.org.models import School, SchoolClass, Student
@@ -136,8 +136,7 @@ class Delivery(models.Model):
                 name="delivery_confirmed_has_channel",
             ),
             models.CheckConstraint(
-                condition=LessThanOrEqual(Length("answer"), MAX_ANSWER)
-                & GreaterThanOrEqual(Length("answer"), 0),
+                condition=LessThanOrEqual(Length("answer"), MAX_ANSWER),
                 name="delivery_answer_length",
             ),
         ]
