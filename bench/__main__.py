@@ -6,8 +6,10 @@ What it measures (issue "Benchmarks"; grows as features land):
   2. the parent homework-notice page under load from wrk (a second process, loopback only,
      bounded in time) at 50 and 200 connections: requests/s and p95, and the ratio to the same
      server returning a constant body of the same size (the ceiling of the stack);
-  3. roster import: rows per second for 3,000 and 100,000 pupils;
-  4. memory: resident size of one app worker after the load run.
+  3. the after-school allocation of 3,000 pupils to 40 activities: time, and welfare against
+     the optimum, with first-come-first-served and random serial dictatorship beside it;
+  4. roster import: rows per second for 3,000 and 100,000 pupils;
+  5. memory: resident size of one app worker after the load run.
 The data: the demo county (./dev demo) loaded into its own database (PostgreSQL by default at
 BENCH_DATABASE_URL, or SQLite under var/bench with --sqlite).
 """
@@ -272,7 +274,10 @@ def main() -> None:
     django.setup()
     from django.db import connection
 
+    from bench import allocation
+
     rows = []  # (figure, value, target, ratio text)
+    rows += allocation.run()
     p50, p95 = bench_publish(100 if args.quick else 500)
     rows.append(("publish check p50 (ms)", f"{p50:.2f}", "", ""))
     rows.append(("publish check p95 (ms)", f"{p95:.2f}", "< 10", f"{p95 / 10:.2f} of target"))

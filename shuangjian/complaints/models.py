@@ -53,7 +53,7 @@ class Finding(models.TextChoices):
 class Complaint(models.Model):
     code_hash = models.CharField(max_length=64, unique=True)
     category = models.CharField(_("category"), max_length=20, choices=Category.choices)
-    school = models.ForeignKey(School, on_delete=models.PROTECT, related_name="complaints")
+    school = models.ForeignKey(School, on_delete=models.CASCADE, related_name="complaints")
     # The bureau that handles it: the school's county when the complaint was filed.
     county = models.ForeignKey(Region, on_delete=models.PROTECT, related_name="complaints")
     description = models.TextField(_("what happened"), max_length=MAX_DESCRIPTION)
@@ -227,9 +227,7 @@ class Attachment(models.Model):
 class HandlingLimit(models.Model):
     """A region's own (shorter) handling limit for the complaints of the schools below it."""
 
-    region = models.OneToOneField(
-        Region, on_delete=models.CASCADE, related_name="complaint_limit"
-    )
+    region = models.OneToOneField(Region, on_delete=models.CASCADE, related_name="complaint_limit")
     working_days = models.PositiveSmallIntegerField(_("handling limit (working days)"))
     set_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
@@ -239,7 +237,9 @@ class HandlingLimit(models.Model):
     class Meta:
         constraints = [
             models.CheckConstraint(
-                condition=Q(working_days__gte=1, working_days__lte=rules.DEFAULT_LIMIT_WORKING_DAYS),
+                condition=Q(
+                    working_days__gte=1, working_days__lte=rules.DEFAULT_LIMIT_WORKING_DAYS
+                ),
                 name="handlinglimit_not_looser",
             ),
         ]
@@ -256,7 +256,7 @@ class ExposureCase(models.Model):
     complaint = models.ForeignKey(
         Complaint, on_delete=models.SET_NULL, null=True, blank=True, related_name="exposures"
     )
-    region = models.ForeignKey(Region, on_delete=models.PROTECT, related_name="exposure_cases")
+    region = models.ForeignKey(Region, on_delete=models.CASCADE, related_name="exposure_cases")
     school_name = models.CharField(_("school"), max_length=100)
     category = models.CharField(_("category"), max_length=20, choices=Category.choices)
     title = models.CharField(_("title"), max_length=100)

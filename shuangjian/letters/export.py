@@ -9,6 +9,7 @@ from openpyxl.styles import Font
 
 from .selectors import Report
 
+
 def _cell(ws, value, *, bold: bool = False):
     """A write-only cell; text that a spreadsheet would read as a formula stays text."""
     cell = WriteOnlyCell(ws, value=value)

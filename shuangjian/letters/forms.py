@@ -42,7 +42,10 @@ class LetterForm(forms.Form):
         help_text=_("One option per line, 2 to 6 options."),
     )
     reply_by = forms.DateField(
-        label=_("Reply by"), widget=DATE_INPUT, required=False, help_text=_("Inclusive.")
+        label=_("Reply by"),
+        widget=DATE_INPUT,
+        required=False,
+        help_text=_("Parents can reply until the end of this day."),
     )
     audience = forms.ChoiceField(
         label=_("Audience"), choices=Letter.Audience.choices, widget=forms.RadioSelect
@@ -86,6 +89,7 @@ class ReceiptForm(forms.Form):
     """What a parent sends back: a confirmation, with one answer for a form letter."""
 
     def __init__(self, *args, letter: Letter, **kwargs):
+        kwargs.setdefault("label_suffix", "")  # the question ends with its own mark
         super().__init__(*args, **kwargs)
         if letter.is_choice:
             self.fields["answer"] = forms.ChoiceField(
@@ -99,4 +103,3 @@ class ReceiptForm(forms.Form):
                 max_length=MAX_ANSWER,
                 widget=forms.Textarea(attrs={"rows": 3, "maxlength": MAX_ANSWER}),
             )
-

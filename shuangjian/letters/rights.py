@@ -53,11 +53,6 @@ def sendable_classes(acc: SchoolAccess):
     return qs if school_wide(acc) else qs.filter(id__in=acc.head_class_ids)
 
 
-def visible_class_ids(acc: SchoolAccess, classes: Iterable[SchoolClass]) -> set[int]:
-    """Of these classes, those whose pupils' receipts the user may see."""
-    return {k.id for k in classes if acc.can_view_roster(k)}
-
-
 def contact_class_ids(acc: SchoolAccess, classes: Iterable[SchoolClass]) -> set[int]:
     return {k.id for k in classes if acc.can_see_guardian_contact(k)}
 

@@ -45,6 +45,13 @@ def audience_label(letter: Letter) -> str:
     return str(Letter.Audience.SCHOOL.label)
 
 
+def parents_of_pupils(pupils: QuerySet[Student]) -> QuerySet[User]:
+    """The active parent accounts linked to these pupils."""
+    return User.objects.filter(
+        is_active=True, guardianships__student__in=pupils.values("id")
+    ).distinct()
+
+
 def parents_of(deliveries: QuerySet[Delivery]) -> QuerySet[User]:
     """The active parent accounts linked to the pupils of these deliveries."""
     return User.objects.filter(
@@ -90,9 +97,9 @@ def receipt_state(delivery: Delivery, user: User, today: date | None = None) -> 
     elif letter.state == State.CLOSED:
         reason = _("The school has closed this letter: receipts are no longer taken.")
     elif letter.reply_by and today > letter.reply_by:
-        reason = _("The reply-by date (%(date)s) has passed: answers can no longer be given or changed.") % {
-            "date": letter.reply_by.isoformat()
-        }
+        reason = _(
+            "The reply-by date (%(date)s) has passed: answers can no longer be given or changed."
+        ) % {"date": letter.reply_by.isoformat()}
     open_ = letter.asks_receipt and not reason
     can_reply = open_ and (not confirmed or (mine and letter.kind == Letter.Kind.FORM))
     return ReceiptState(
@@ -188,16 +195,16 @@ def staff_letters(acc: SchoolAccess) -> list[LetterRow]:
         qs = qs.filter(Q(author=acc.user) | Q(id__in=seen, state__in=VISIBLE_TO_PARENTS))
     qs = qs.annotate(
         n_delivered=Count("deliveries", filter=in_sight),
-        n_confirmed=Count("deliveries", filter=in_sight & Q(deliveries__confirmed_at__isnull=False)),
+        n_confirmed=Count(
+            "deliveries", filter=in_sight & Q(deliveries__confirmed_at__isnull=False)
+        ),
     ).order_by("-created_at", "-id")
     return [
         LetterRow(
             letter=letter,
             delivered=letter.n_delivered,
             confirmed=letter.n_confirmed,
-            can_manage=rights.may_manage(
-                acc, letter, [k.id for k in letter.classes.all()]
-            ),
+            can_manage=rights.may_manage(acc, letter, [k.id for k in letter.classes.all()]),
         )
         for letter in qs
     ]

@@ -275,9 +275,7 @@ def _parents_url() -> str:
     return reverse("parent_letters")
 
 
-def send_letter(
-    *, acc: SchoolAccess, letter: Letter, now: datetime | None = None
-) -> SendResult:
+def send_letter(*, acc: SchoolAccess, letter: Letter, now: datetime | None = None) -> SendResult:
     """Freeze the letter, deliver it to each pupil of the audience and tell their parents."""
     now = now or timezone.now()
     today = timezone.localdate(now)
@@ -343,7 +341,10 @@ def _check_answer(letter: Letter, answer: str | None) -> str:
         raise _fail(_("Answer the question."), "required", "answer")
     if letter.is_choice and answer not in letter.options:
         raise _fail(
-            _("Choose one of the options offered."), "invalid_choice", "answer", options=letter.options
+            _("Choose one of the options offered."),
+            "invalid_choice",
+            "answer",
+            options=letter.options,
         )
     if len(answer) > MAX_ANSWER:
         raise _fail(
@@ -477,7 +478,9 @@ def remind(*, acc: SchoolAccess, letter: Letter, now: datetime | None = None) ->
         last = Reminder.objects.filter(letter=letter, day=today).first()
         if last is not None:
             raise _fail(
-                _("Parents were already reminded today at %(at)s; the next reminder can be sent tomorrow.")
+                _(
+                    "Parents were already reminded today at %(at)s; the next reminder can be sent tomorrow."
+                )
                 % {"at": f"{timezone.localtime(last.at):%H:%M}"},
                 "reminded_today",
                 last=last.at.isoformat(),
@@ -510,4 +513,3 @@ def remind(*, acc: SchoolAccess, letter: Letter, now: datetime | None = None) ->
                 _("Parents were already reminded today; the next reminder can be sent tomorrow."),
                 "reminded_today",
             ) from exc
-

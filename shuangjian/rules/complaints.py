@@ -21,8 +21,8 @@ from enum import StrEnum
 
 from . import Source
 
-SOURCE = Source("seed 003 设立举报平台 / 曝光台", "SV-03")
-EXPOSURE_SOURCE = Source("seed 003 开设曝光台", "SV-04")
+SOURCE = Source("教育部“双减”督导工作情况（seed 003）：设立举报平台", "SV-03")
+EXPOSURE_SOURCE = Source("教育部“双减”督导工作情况（seed 003）：开设“曝光台”", "SV-04")
 
 DEFAULT_LIMIT_WORKING_DAYS = 15
 MAX_SEARCH_DAYS = 3 * 366  # a limit of 15 working days never needs more than a few weeks
@@ -124,7 +124,9 @@ def working_days_left(deadline: date, today: date, is_working_day: IsWorkingDay)
         return -sum(
             1 for k in range((today - deadline).days) if is_working_day(deadline + timedelta(k + 1))
         )
-    return sum(1 for k in range((deadline - today).days) if is_working_day(today + timedelta(k + 1)))
+    return sum(
+        1 for k in range((deadline - today).days) if is_working_day(today + timedelta(k + 1))
+    )
 
 
 # -- The case lifecycle ----------------------------------------------------------------------
