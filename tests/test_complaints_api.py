@@ -1,6 +1,8 @@
 """The complaints API (SV-03, SV-04): anonymous filing (JSON or multipart), tracking by code,
 the exposure board, and a region's cases for its officials."""
 
+from dataclasses import replace
+
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
@@ -90,7 +92,7 @@ def test_unknown_codes_are_the_same_404_and_throttled(world, client, monkeypatch
     b = client.get("/api/v1/complaints/track/nonsense")
     assert a.status_code == b.status_code == 404
     assert a.json() == b.json() and a.json()["code"] == "not_found"
-    monkeypatch.setattr(tracking, "LOOKUP_MAX_FAILURES", 2)
+    monkeypatch.setattr(tracking, "LOOKUPS", replace(tracking.LOOKUPS, limit=2))
     throttled = client.get(f"/api/v1/complaints/track/{filing.tracking_code}")
     assert throttled.status_code == 429 and throttled.json()["code"] == "throttled"
 

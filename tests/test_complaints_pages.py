@@ -2,6 +2,7 @@
 pages without an account; the school's page never shows who filed."""
 
 import re
+from dataclasses import replace
 from datetime import date, timedelta
 
 import pytest
@@ -88,7 +89,7 @@ def test_filing_needs_the_csrf_token_and_is_throttled_per_address(world, monkeyp
     strict = Client(enforce_csrf_checks=True)
     assert strict.post(NEW, filing_data(world)).status_code == 403
     assert not Complaint.objects.exists()
-    monkeypatch.setattr(tracking, "FILING_MAX_PER_WINDOW", 1)
+    monkeypatch.setattr(tracking, "FILINGS", replace(tracking.FILINGS, limit=1))
     client = Client()
     assert client.post(NEW, filing_data(world)).status_code == 302
     assert client.post(NEW, filing_data(world)).status_code == 429
@@ -138,7 +139,7 @@ def test_a_wrong_code_reveals_nothing(world, client):
 
 
 def test_code_lookups_are_throttled_per_address(world, client, monkeypatch):
-    monkeypatch.setattr(tracking, "LOOKUP_MAX_FAILURES", 3)
+    monkeypatch.setattr(tracking, "LOOKUPS", replace(tracking.LOOKUPS, limit=3))
     filing = file(world)
     for _ in range(3):
         assert client.post(TRACK, {"code": "2345-6789-ABCD-EFGH"}).status_code == 404

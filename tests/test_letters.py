@@ -9,7 +9,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from openpyxl import load_workbook
 
 from shuangjian.errors import RuleViolation
@@ -22,6 +22,14 @@ from tests.test_api import token_for
 from tests.world import make_student, make_user
 
 MOBILE = "13800000000"  # every world pupil's guardian mobile
+
+
+@pytest.fixture(autouse=True)
+def _english(settings):
+    """These tests read the English messages: the pages and services speak English here."""
+    settings.LANGUAGE_CODE = "en"
+    with translation.override("en"):
+        yield
 
 
 @pytest.fixture

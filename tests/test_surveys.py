@@ -560,3 +560,13 @@ def test_groups_are_named_by_keys_that_read_back():
         assert Group.from_key(group.key) == group
     assert Group.from_key("x1") is None and Group.from_key("g4") is None
     assert Group.from_key("kabc") is None
+
+
+def test_guessing_codes_is_throttled_per_address(db, client):
+    from shuangjian.surveys.services import CODE_GUESSES
+
+    for n in range(CODE_GUESSES.limit):
+        assert client.get(f"/api/v1/surveys/answer/WRONG{n:04d}").status_code == 404
+    assert CODE_GUESSES.blocked("127.0.0.1")
+    # Another address is not affected.
+    assert not CODE_GUESSES.blocked("10.1.2.3")

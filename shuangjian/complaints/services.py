@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import PurePosixPath
 
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
 from django.db.models import F, Q
@@ -316,7 +316,7 @@ def _check_contact(contact: str) -> str:
         return contact
     try:
         validate_email(contact)
-    except Exception:
+    except ValidationError:
         raise RuleViolation(
             _("Enter a mobile number, a telephone number or an e-mail address."),
             code="invalid",

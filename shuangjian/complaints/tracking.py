@@ -10,10 +10,9 @@ not, so the refusal says nothing about any code.
 import re
 import secrets
 
-from django.core.cache import cache
-
 from shuangjian.org.auth import client_ip
 from shuangjian.org.models import hash_secret
+from shuangjian.throttle import Limiter
 
 ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
 CODE_LENGTH = 16
@@ -39,37 +38,21 @@ def code_hash(code: str) -> str:
     return hash_secret("complaint:" + normalise(code))
 
 
-def _count(key: str) -> int:
-    return cache.get(key, 0)
-
-
-def _bump(key: str) -> None:
-    cache.add(key, 0, WINDOW_SECONDS)
-    try:
-        cache.incr(key)
-    except ValueError:  # expired between add and incr
-        cache.set(key, 1, WINDOW_SECONDS)
-
-
-def _lookup_key(request) -> str:
-    return f"complaint-track-fail:ip:{client_ip(request)}"
-
-
-def _filing_key(request) -> str:
-    return f"complaint-file:ip:{client_ip(request)}"
+LOOKUPS = Limiter("complaint-track-fail", LOOKUP_MAX_FAILURES, WINDOW_SECONDS)
+FILINGS = Limiter("complaint-file", FILING_MAX_PER_WINDOW, WINDOW_SECONDS)
 
 
 def lookup_throttled(request) -> bool:
-    return _count(_lookup_key(request)) >= LOOKUP_MAX_FAILURES
+    return LOOKUPS.blocked(client_ip(request))
 
 
 def record_failed_lookup(request) -> None:
-    _bump(_lookup_key(request))
+    LOOKUPS.hit(client_ip(request))
 
 
 def filing_throttled(request) -> bool:
-    return _count(_filing_key(request)) >= FILING_MAX_PER_WINDOW
+    return FILINGS.blocked(client_ip(request))
 
 
 def record_filing(request) -> None:
-    _bump(_filing_key(request))
+    FILINGS.hit(client_ip(request))

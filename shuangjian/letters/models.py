@@ -6,6 +6,7 @@ from django.db.models import Q
 from django.db.models.functions import Length
 from django.db.models.lookups import LessThanOrEqual
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from shuangjian.org.models import School, SchoolClass, Student
 
@@ -37,7 +38,7 @@ class Letter(models.Model):
     class State(models.TextChoices):
         DRAFT = "draft", _("Draft")
         SENT = "sent", _("Sent")
-        CLOSED = "closed", _("Closed")
+        CLOSED = "closed", pgettext_lazy("letter status", "Closed")
 
     school = models.ForeignKey(School, on_delete=models.CASCADE, related_name="letters")
     author = models.ForeignKey(

@@ -3,10 +3,11 @@
 from django.conf import settings
 from django.contrib.auth import authenticate
 from django.contrib.auth.backends import ModelBackend
-from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db.models import Q
 from django.utils.translation import gettext as _
+
+from shuangjian.throttle import Limiter
 
 from .models import User
 
@@ -27,8 +28,10 @@ class UsernameOrMobileBackend(ModelBackend):
         return None
 
 
-def _keys(identifier: str, ip: str) -> list[str]:
-    return [f"login-fail:id:{identifier.strip().lower()}", f"login-fail:ip:{ip}"]
+# An address gets more room than one account: a school's NAT puts many people behind it.
+def _limiters() -> tuple[Limiter, Limiter]:
+    limit, window = settings.LOGIN_MAX_FAILURES, settings.LOGIN_FAILURE_WINDOW_SECONDS
+    return Limiter("login-id", limit, window), Limiter("login-ip", limit * 10, window)
 
 
 def client_ip(request) -> str:
@@ -36,19 +39,8 @@ def client_ip(request) -> str:
 
 
 def is_throttled(identifier: str, ip: str) -> bool:
-    limit = settings.LOGIN_MAX_FAILURES
-    id_key, ip_key = _keys(identifier, ip)
-    # An address gets more room than one account: a school's NAT puts many people behind it.
-    return (cache.get(id_key, 0) >= limit) or (cache.get(ip_key, 0) >= limit * 10)
-
-
-def _record_failure(identifier: str, ip: str) -> None:
-    for key in _keys(identifier, ip):
-        cache.add(key, 0, settings.LOGIN_FAILURE_WINDOW_SECONDS)
-        try:
-            cache.incr(key)
-        except ValueError:  # expired between add and incr
-            cache.set(key, 1, settings.LOGIN_FAILURE_WINDOW_SECONDS)
+    by_id, by_ip = _limiters()
+    return by_id.blocked(identifier.strip().lower()) or by_ip.blocked(ip)
 
 
 def login_checked(request, identifier: str, password: str) -> User:
@@ -61,8 +53,10 @@ def login_checked(request, identifier: str, password: str) -> User:
             code="login_throttled",
         )
     user = authenticate(request, username=identifier, password=password)
+    by_id, by_ip = _limiters()
     if user is None:
-        _record_failure(identifier, ip)
+        by_id.hit(identifier.strip().lower())
+        by_ip.hit(ip)
         raise ValidationError(_("The login name or password is not correct."), code="invalid_login")
-    cache.delete(_keys(identifier, ip)[0])
+    by_id.reset(identifier.strip().lower())
     return user

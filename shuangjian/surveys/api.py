@@ -8,6 +8,7 @@ from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema, Status
 
 from shuangjian.errors import RuleViolation
+from shuangjian.org.auth import client_ip
 
 from . import selectors, services
 
@@ -64,7 +65,7 @@ def _not_found():
     summary="The questionnaire behind a one-time code (SV-05)",
 )
 def questionnaire(request, code: str):
-    invitation = services.live_invitation(code)
+    invitation = services.find_invitation(code, client_ip(request))
     if invitation is None:
         return _not_found()
     survey = invitation.survey
@@ -94,6 +95,8 @@ def questionnaire(request, code: str):
     summary="Answer the questionnaire; the code is used up (SV-05)",
 )
 def submit(request, code: str, payload: ResponseIn):
+    if services.CODE_GUESSES.blocked(client_ip(request)):
+        return _not_found()
     answers: dict = {}
     for a in payload.answers:
         if a.question in answers:
@@ -118,6 +121,7 @@ def submit(request, code: str, payload: ResponseIn):
         services.submit_response(code=code, answers=answers)
     except RuleViolation as exc:
         if exc.code == "invalid_code":
+            services.CODE_GUESSES.hit(client_ip(request))
             return _not_found()
         raise
     return Status(201, {"code": "recorded", "message": _("Thank you: your answers are recorded.")})

@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from shuangjian.errors import RuleViolation
 from shuangjian.org.grades import class_label
 from shuangjian.org.models import Region, School, SchoolClass, Student, User, hash_secret
+from shuangjian.throttle import Limiter
 
 from .models import (
     DEFAULT_MIN_GROUP,
@@ -440,6 +441,21 @@ def invalid_code() -> RuleViolation:
         code="invalid_code",
         field="code",
     )
+
+
+# Wrong codes per address and hour before every code is treated as wrong for a while (a
+# school's NAT puts many parents behind one address, so the limit is generous).
+CODE_GUESSES = Limiter("survey-code-fail", 30, 60 * 60)
+
+
+def find_invitation(code: str, ip: str) -> Invitation | None:
+    """live_invitation, counting misses per address: guessing codes soon finds nothing."""
+    if CODE_GUESSES.blocked(ip):
+        return None
+    invitation = live_invitation(code)
+    if invitation is None:
+        CODE_GUESSES.hit(ip)
+    return invitation
 
 
 def live_invitation(code: str) -> Invitation | None:

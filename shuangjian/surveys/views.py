@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 
 from shuangjian.org.access import access_region, access_school
+from shuangjian.org.auth import client_ip
 from shuangjian.org.models import RegionRole
 
 from . import selectors, services
@@ -232,7 +233,7 @@ def _slips_xlsx(survey: Survey, slips: list[services.Slip], answer_url: str) -> 
     wb = Workbook()
     ws = wb.active
     ws.title = "codes"
-    ws.append([_("School code"), _("School"), _("Class"), _("Code"), _("Link")])
+    ws.append([_("School code"), _("School"), _("Class"), _("Survey code"), _("Link")])
     for s in slips:
         ws.append([s.school_code, s.school, s.class_name, s.code, f"{answer_url}{s.code}/"])
     out = BytesIO()
@@ -354,7 +355,7 @@ def answer_start(request):
 @never_cache
 def answer(request, code: str):
     """The questionnaire behind a code; posting it records the answers and uses the code up."""
-    invitation = services.live_invitation(code)
+    invitation = services.find_invitation(code, client_ip(request))
     if invitation is None:
         return _code_page(request, invalid=True)
     survey = invitation.survey

@@ -6,7 +6,9 @@ import unicodedata
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
+from shuangjian.complaints.demo import load_complaints_demo
 from shuangjian.homework.demo import load_homework_demo
+from shuangjian.letters.demo import load_letters_demo
 from shuangjian.org.demo import (
     DEMO_PASSWORD,
     DEMO_USERNAMES,
@@ -14,6 +16,7 @@ from shuangjian.org.demo import (
     demo_exists,
     load_demo,
 )
+from shuangjian.surveys.demo import load_surveys_demo
 
 
 def _width(text: str) -> int:
@@ -50,6 +53,10 @@ class Command(BaseCommand):
             with transaction.atomic():  # the schools and their term of homework, or nothing
                 logins = load_demo(seed=seed, reset=reset, stdout=self.stdout)
                 load_homework_demo(seed=seed, stdout=self.stdout)
+                load_complaints_demo(seed=seed, stdout=self.stdout)
+                survey = load_surveys_demo(seed=seed)
+                self.stdout.write(f"家长问卷演示数据：{survey.title}（已结束）\n")
+                load_letters_demo(seed=seed, stdout=self.stdout)
         except DemoDataExists as exc:
             raise CommandError(str(exc)) from exc
         self.stdout.write(f"用时 {time.perf_counter() - started:.1f} 秒\n")
