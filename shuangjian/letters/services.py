@@ -400,7 +400,7 @@ def confirm_receipt(
     now = now or timezone.now()
     with transaction.atomic():
         delivery = (
-            Delivery.objects.select_for_update()
+            Delivery.objects.select_for_update(of=("self",))
             .select_related("letter", "confirmed_by")
             .get(id=delivery.id)
         )
@@ -441,7 +441,7 @@ def record_paper_receipt(
     now = now or timezone.now()
     with transaction.atomic():
         delivery = (
-            Delivery.objects.select_for_update()
+            Delivery.objects.select_for_update(of=("self",))
             .select_related("letter", "school_class", "confirmed_by")
             .get(id=delivery.id)
         )
