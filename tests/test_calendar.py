@@ -113,3 +113,11 @@ def test_terms_and_vacations_are_kept_by_the_academic_office(world, client):
     )
     assert is_school_day(world.school, date(2027, 4, 13))
     assert client.post(url, {"action": "unknown"}).status_code == 400
+
+
+def test_calendar_page_renders_each_part_once(world, client):
+    client.force_login(world.principal)
+    html = client.get(reverse("calendar", args=[world.school.id])).content.decode()
+    title = html[html.index("<title>") : html.index("</title>")]
+    assert "<h2>" not in title
+    assert html.count('name="action" value="term"') == 1
