@@ -44,6 +44,7 @@ INSTALLED_APPS = [
     "shuangjian.complaints",
     "shuangjian.surveys",
     "shuangjian.letters",
+    "shuangjian.afterschool",
 ]
 
 MIDDLEWARE = [

@@ -13,6 +13,7 @@ urlpatterns = [
     path("", include("shuangjian.complaints.urls")),
     path("", include("shuangjian.surveys.urls")),
     path("", include("shuangjian.letters.urls")),
+    path("", include("shuangjian.afterschool.urls")),
 ]
 
 if settings.BENCH:

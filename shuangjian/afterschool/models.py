@@ -1,0 +1,220 @@
+"""After-school programmes, their weekly slots, preferences, allocation runs and enrolments
+(AS-01 … AS-07, AS-10, AS-13, AS-14)."""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+from django.utils.translation import gettext_lazy as _
+
+from shuangjian.org.models import School, Staff, Student, Term, Venue
+
+
+class Category(models.TextChoices):
+    """AS-02 content; AS-14 summer care and junior evening self-study."""
+
+    HOMEWORK = "homework", _("Homework tutoring")
+    SPORTS = "sports", _("Sports")
+    ARTS = "arts", _("Arts")
+    SCIENCE = "science", _("Science")
+    READING = "reading", _("Reading")
+    LABOUR = "labour", _("Labour")
+    CLUB = "club", _("Club")
+    SUBJECT_EXTENSION = "subject_extension", _("Subject extension (junior)")
+    BASIC_CLASS = "basic_class", _("Basic class (junior)")
+    SUMMER_CARE = "summer_care", _("Summer care")
+    EVENING_STUDY = "evening_study", _("Evening self-study (junior)")
+
+
+# Junior secondary only (AS-02, AS-14): every target grade must be 7 or above.
+JUNIOR_ONLY = frozenset({Category.SUBJECT_EXTENSION, Category.BASIC_CLASS, Category.EVENING_STUDY})
+JUNIOR_FROM = 7
+
+
+class Programme(models.Model):
+    class Status(models.TextChoices):
+        PROPOSED = "proposed", _("Proposed")
+        APPROVED = "approved", _("Approved")
+
+    school = models.ForeignKey(School, on_delete=models.CASCADE, related_name="programmes")
+    term = models.ForeignKey(Term, on_delete=models.PROTECT, related_name="programmes")
+    name = models.CharField(_("name"), max_length=60)
+    category = models.CharField(_("category"), max_length=20, choices=Category.choices)
+    grade_from = models.PositiveSmallIntegerField(_("from grade"))
+    grade_to = models.PositiveSmallIntegerField(_("to grade"))
+    capacity = models.PositiveIntegerField(_("capacity"))
+    venue = models.ForeignKey(Venue, on_delete=models.PROTECT, related_name="programmes")
+    lead = models.ForeignKey(Staff, on_delete=models.PROTECT, related_name="programmes")
+    fee = models.DecimalField(_("fee per term (yuan)"), max_digits=8, decimal_places=2, default=0)
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.PROPOSED
+    )
+    proposed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["school", "term", "name"]
+        constraints = [
+            models.UniqueConstraint(fields=["term", "name"], name="programme_unique_name"),
+            models.CheckConstraint(condition=Q(capacity__gt=0), name="programme_capacity_positive"),
+            models.CheckConstraint(condition=Q(fee__gte=0), name="programme_fee_not_negative"),
+            models.CheckConstraint(
+                condition=Q(grade_from__gte=1, grade_to__lte=12, grade_from__lte=F("grade_to")),
+                name="programme_grades_in_order",
+            ),
+            models.CheckConstraint(
+                condition=~Q(category__in=sorted(JUNIOR_ONLY)) | Q(grade_from__gte=JUNIOR_FROM),
+                name="programme_junior_only_categories",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def grades(self) -> range:
+        return range(self.grade_from, self.grade_to + 1)
+
+
+WEEKDAYS = (
+    _("Monday"),
+    _("Tuesday"),
+    _("Wednesday"),
+    _("Thursday"),
+    _("Friday"),
+    _("Saturday"),
+    _("Sunday"),
+)
+
+
+class ProgrammeSlot(models.Model):
+    """One weekly session: weekday 0 (Monday) … 6 (Sunday), start and end time."""
+
+    programme = models.ForeignKey(Programme, on_delete=models.CASCADE, related_name="slots")
+    weekday = models.PositiveSmallIntegerField(_("weekday"))
+    start = models.TimeField(_("start"))
+    end = models.TimeField(_("end"))
+
+    class Meta:
+        ordering = ["weekday", "start"]
+        constraints = [
+            models.CheckConstraint(condition=Q(weekday__lte=6), name="slot_weekday_0_6"),
+            models.CheckConstraint(condition=Q(end__gt=F("start")), name="slot_end_after_start"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.weekday_label} {self.start:%H:%M}–{self.end:%H:%M}"
+
+    @property
+    def weekday_label(self) -> str:
+        return str(WEEKDAYS[self.weekday])
+
+
+class Enrolment(models.Model):
+    class Status(models.TextChoices):
+        ALLOCATED = "allocated", _("Has a place")
+        WAITLISTED = "waitlisted", _("Waiting list")
+        WITHDRAWN = "withdrawn", _("Withdrawn")
+
+    class Source(models.TextChoices):
+        ALLOCATION = "allocation", _("Allocation")
+        JOIN = "join", _("Joined a free place")
+        PROMOTION = "promotion", _("From the waiting list")
+
+    ACTIVE = (Status.ALLOCATED, Status.WAITLISTED)
+
+    programme = models.ForeignKey(Programme, on_delete=models.CASCADE, related_name="enrolments")
+    student = models.ForeignKey(
+        Student, on_delete=models.CASCADE, related_name="afterschool_enrolments"
+    )
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices)
+    source = models.CharField(_("source"), max_length=10, choices=Source.choices)
+    # Order on the waiting list (1 first); null unless waitlisted.
+    position = models.PositiveIntegerField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["programme", "status", "position", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["programme", "student"],
+                condition=Q(status__in=["allocated", "waitlisted"]),
+                name="enrolment_one_active_per_programme",
+            ),
+            models.CheckConstraint(
+                condition=Q(status="waitlisted", position__isnull=False)
+                | (~Q(status="waitlisted") & Q(position__isnull=True)),
+                name="enrolment_position_iff_waitlisted",
+            ),
+        ]
+        indexes = [models.Index(fields=["programme", "status"])]
+
+    def __str__(self) -> str:
+        return f"{self.student} → {self.programme} ({self.status})"
+
+
+class Preference(models.Model):
+    """A parent's ranked choices for one child in one term (AS-06): programme ids, best first."""
+
+    student = models.ForeignKey(
+        Student, on_delete=models.CASCADE, related_name="afterschool_preferences"
+    )
+    term = models.ForeignKey(Term, on_delete=models.CASCADE, related_name="+")
+    choices = models.JSONField(default=list)
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["student", "term"], name="preference_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.student} {self.term}"
+
+
+class AllocationRun(models.Model):
+    """One run of the allocation (AS-04, AS-06): kept so it can be previewed, then published."""
+
+    school = models.ForeignKey(School, on_delete=models.CASCADE, related_name="+")
+    term = models.ForeignKey(Term, on_delete=models.CASCADE, related_name="+")
+    seed = models.CharField(_("seed"), max_length=40)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    published = models.BooleanField(default=False)
+    published_at = models.DateTimeField(null=True, blank=True)
+    welfare = models.IntegerField(default=0)
+    stats = models.JSONField(default=dict)
+    # Per pupil: student_id, programme_id, rank, outcome, priority, missed, ignored, explanation.
+    results = models.JSONField(default=list)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["term"], condition=Q(published=True), name="allocationrun_one_published"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.term} #{self.id}"
+
+
+class SchoolAfterschoolSettings(models.Model):
+    """AS-13: the supervision contact published with the programme."""
+
+    school = models.OneToOneField(School, on_delete=models.CASCADE, related_name="+")
+    hotline = models.CharField(_("supervision hotline"), max_length=30, blank=True)
+    mailbox = models.CharField(_("supervision mailbox"), max_length=100, blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.school}"

@@ -1,0 +1,663 @@
+"""Writes for the after-school service (AS-01 … AS-07, AS-13, AS-14).
+
+Programmes are proposed by staff and approved by the school (AS-07); a venue or a lead teacher
+can hold only one programme at a time.  Places are given out by one allocation run per term
+(AS-04, AS-06: priority pupils first, then satisfaction, then a seeded draw), previewed, then
+published as enrolments and waiting lists.  Afterwards a free place is joined under a lock on the
+programme row, so that simultaneous requests can never fill a programme beyond its capacity; a
+withdrawal promotes the first pupil of the waiting list.
+"""
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date, time, timedelta
+from decimal import Decimal
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from shuangjian.errors import RuleViolation
+from shuangjian.notify.services import send
+from shuangjian.org.access import SchoolAccess
+from shuangjian.org.models import (
+    Guardianship,
+    Role,
+    School,
+    Staff,
+    Student,
+    StudentCareFlag,
+    Term,
+    User,
+    Venue,
+)
+from shuangjian.org.selectors import school_calendar
+from shuangjian.rules import afterschool as as_rules
+from shuangjian.rules import allocation as alloc
+
+from .models import (
+    JUNIOR_FROM,
+    JUNIOR_ONLY,
+    AllocationRun,
+    Category,
+    Enrolment,
+    Preference,
+    Programme,
+    ProgrammeSlot,
+    SchoolAfterschoolSettings,
+)
+
+Status = Enrolment.Status
+Source = Enrolment.Source
+
+# Who may do what (AS-07: teachers propose, the school approves).
+PROPOSERS = {
+    Role.PRINCIPAL,
+    Role.ACADEMIC,
+    Role.AFTERSCHOOL,
+    Role.HEAD_TEACHER,
+    Role.SUBJECT_TEACHER,
+    Role.GRADE_LEADER,
+}
+APPROVERS = {Role.PRINCIPAL, Role.ACADEMIC}
+MANAGERS = {Role.PRINCIPAL, Role.ACADEMIC, Role.AFTERSCHOOL}  # timetable check, allocation
+WORKING_KINDS = {"workday", "makeup_workday"}
+
+
+def may_propose(acc: SchoolAccess) -> bool:
+    return bool(acc.roles & PROPOSERS)
+
+
+def may_approve(acc: SchoolAccess) -> bool:
+    return bool(acc.roles & APPROVERS)
+
+
+def may_manage(acc: SchoolAccess) -> bool:
+    return bool(acc.roles & MANAGERS)
+
+
+def _actor(acc: SchoolAccess) -> User | None:
+    """The acting user, or None for the operator at the command line (an unsaved user)."""
+    return acc.user if acc.user.pk else None
+
+
+def _require(allowed: bool, what: str) -> None:
+    if not allowed:
+        raise PermissionDenied(what)
+
+
+# -- Programmes ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SlotIn:
+    weekday: int
+    start: time
+    end: time
+
+
+def _overlaps(a: SlotIn | ProgrammeSlot, b: SlotIn | ProgrammeSlot) -> bool:
+    return a.weekday == b.weekday and a.start < b.end and b.start < a.end
+
+
+def _check_clashes(
+    programme_id: int | None,
+    term: Term,
+    venue_id: int,
+    lead_id: int,
+    slots: Sequence,
+    statuses: Iterable[str],
+) -> None:
+    """The same venue or the same lead teacher may not hold two programmes at the same time."""
+    others = (
+        ProgrammeSlot.objects.filter(programme__term=term, programme__status__in=list(statuses))
+        .exclude(programme_id=programme_id)
+        .select_related("programme")
+    )
+    for other in others:
+        p = other.programme
+        for slot in slots:
+            if not _overlaps(slot, other):
+                continue
+            if p.venue_id == venue_id:
+                raise RuleViolation(
+                    _("The venue is already used by “%(other)s” at that time.") % {"other": p.name},
+                    code="venue_clash",
+                    rule="AS-06",
+                    field="venue",
+                    other=p.name,
+                    other_id=p.id,
+                    weekday=slot.weekday,
+                )
+            if p.lead_id == lead_id:
+                raise RuleViolation(
+                    _("The lead teacher already runs “%(other)s” at that time.")
+                    % {"other": p.name},
+                    code="staff_clash",
+                    rule="AS-07",
+                    field="lead",
+                    other=p.name,
+                    other_id=p.id,
+                    weekday=slot.weekday,
+                )
+
+
+def _validate_slots(slots: Sequence[SlotIn]) -> None:
+    if not slots:
+        raise ValidationError({"slots": [_("Give at least one weekly session.")]}, code="required")
+    for i, s in enumerate(slots):
+        if not 0 <= s.weekday <= 6:
+            raise ValidationError(
+                {"slots": [_("Weekday must be 0 (Monday) to 6.")]}, code="invalid"
+            )
+        if s.end <= s.start:
+            raise ValidationError(
+                {"slots": [_("A session must end after it starts.")]}, code="invalid"
+            )
+        for t in slots[i + 1 :]:
+            if _overlaps(s, t):
+                raise ValidationError(
+                    {"slots": [_("Two sessions of the programme overlap.")]}, code="invalid"
+                )
+
+
+@transaction.atomic
+def create_programme(
+    *,
+    acc: SchoolAccess,
+    term: Term,
+    name: str,
+    category: str,
+    grade_from: int,
+    grade_to: int,
+    capacity: int,
+    venue: Venue,
+    lead: Staff,
+    fee: Decimal,
+    slots: Sequence[SlotIn],
+) -> Programme:
+    """A proposed programme (AS-02, AS-06, AS-07, AS-10, AS-14)."""
+    _require(may_propose(acc), "propose_programme")
+    school = acc.school
+    if term.school_id != school.id or venue.school_id != school.id or lead.school_id != school.id:
+        raise PermissionDenied("other_school")
+    name = (name or "").strip()
+    if not name:
+        raise ValidationError({"name": [_("Give the programme a name.")]}, code="required")
+    if Programme.objects.filter(term=term, name=name).exists():
+        raise ValidationError({"name": [_("A programme of that name exists.")]}, code="unique")
+    if category not in Category.values:
+        raise ValidationError({"category": [_("Choose a category.")]}, code="invalid")
+    grades = school.grade_range
+    if not (grade_from in grades and grade_to in grades and grade_from <= grade_to):
+        raise ValidationError(
+            {"grade_from": [_("Target grades must be grades of this school, lowest first.")]},
+            code="invalid",
+        )
+    if category in JUNIOR_ONLY and grade_from < JUNIOR_FROM:
+        raise RuleViolation(
+            _("This kind of programme is for junior secondary grades (7–9) only."),
+            code="junior_only",
+            rule="AS-02",
+            field="category",
+            grade_from=grade_from,
+        )
+    if not isinstance(capacity, int) or capacity < 1:
+        raise ValidationError({"capacity": [_("Capacity must be at least 1.")]}, code="invalid")
+    if capacity > venue.capacity:
+        raise RuleViolation(
+            _("Capacity %(capacity)s is above the venue's capacity %(venue)s.")
+            % {"capacity": capacity, "venue": venue.capacity},
+            code="over_venue_capacity",
+            rule="AS-06",
+            field="capacity",
+            capacity=capacity,
+            venue_capacity=venue.capacity,
+        )
+    fee = Decimal(fee)
+    if fee < 0:
+        raise ValidationError({"fee": [_("The fee cannot be negative.")]}, code="invalid")
+    slots = list(slots)
+    _validate_slots(slots)
+    # Lock the venue and the lead so that two proposals cannot both pass the clash check.
+    Venue.objects.select_for_update().filter(id=venue.id).first()
+    Staff.objects.select_for_update().filter(id=lead.id).first()
+    _check_clashes(None, term, venue.id, lead.id, slots, Programme.Status.values)
+    programme = Programme.objects.create(
+        school=school,
+        term=term,
+        name=name,
+        category=category,
+        grade_from=grade_from,
+        grade_to=grade_to,
+        capacity=capacity,
+        venue=venue,
+        lead=lead,
+        fee=fee,
+        proposed_by=_actor(acc),
+    )
+    ProgrammeSlot.objects.bulk_create(
+        ProgrammeSlot(programme=programme, weekday=s.weekday, start=s.start, end=s.end)
+        for s in slots
+    )
+    return programme
+
+
+@transaction.atomic
+def approve_programme(*, acc: SchoolAccess, programme: Programme) -> Programme:
+    """The school approves a proposed programme (AS-07), re-checking clashes and capacity."""
+    _require(may_approve(acc), "approve_programme")
+    programme = Programme.objects.select_for_update().get(id=programme.id, school=acc.school)
+    if programme.status == Programme.Status.APPROVED:
+        return programme
+    venue = Venue.objects.select_for_update().get(id=programme.venue_id)
+    Staff.objects.select_for_update().filter(id=programme.lead_id).first()
+    if programme.capacity > venue.capacity:
+        raise RuleViolation(
+            _("Capacity %(capacity)s is above the venue's capacity %(venue)s.")
+            % {"capacity": programme.capacity, "venue": venue.capacity},
+            code="over_venue_capacity",
+            rule="AS-06",
+            field="capacity",
+            capacity=programme.capacity,
+            venue_capacity=venue.capacity,
+        )
+    _check_clashes(
+        programme.id,
+        programme.term,
+        programme.venue_id,
+        programme.lead_id,
+        list(programme.slots.all()),
+        [Programme.Status.APPROVED],
+    )
+    programme.status = Programme.Status.APPROVED
+    programme.approved_by = _actor(acc)
+    programme.save(update_fields=["status", "approved_by"])
+    return programme
+
+
+@transaction.atomic
+def save_settings(*, acc: SchoolAccess, hotline: str, mailbox: str) -> SchoolAfterschoolSettings:
+    """AS-13: the supervision hotline and mailbox published with the programme."""
+    _require(may_approve(acc), "afterschool_settings")
+    hotline, mailbox = (hotline or "").strip(), (mailbox or "").strip()
+    if not hotline and not mailbox:
+        raise ValidationError(
+            {"hotline": [_("Give a supervision hotline or mailbox.")]}, code="required"
+        )
+    row, _created = SchoolAfterschoolSettings.objects.update_or_create(
+        school=acc.school, defaults={"hotline": hotline[:30], "mailbox": mailbox[:100]}
+    )
+    return row
+
+
+# -- The "5+2" check (AS-01) --------------------------------------------------------------------
+
+
+def check_timetable(
+    school: School, week_start: date, end_times: as_rules.WorkEndTimes | None = None
+) -> as_rules.WeekCheck:
+    """The week from `week_start` (moved back to its Monday) against "5+2": approved programmes'
+    sessions on the school's working school days."""
+    monday = week_start - timedelta(days=week_start.weekday())
+    sunday = monday + timedelta(days=6)
+    calendar = school_calendar(school, monday, sunday)
+    slots = ProgrammeSlot.objects.filter(
+        programme__school=school,
+        programme__status=Programme.Status.APPROVED,
+        programme__term__start__lte=sunday,
+        programme__term__end__gte=monday,
+    ).select_related("programme__term")
+    sessions = []
+    for d in calendar.days:
+        for s in slots:
+            term = s.programme.term
+            if s.weekday == d.day.weekday() and term.start <= d.day <= term.end:
+                sessions.append(as_rules.Session(d.day, s.start, s.end))
+    days = [
+        as_rules.Day(
+            d.day,
+            str(d.kind) in WORKING_KINDS,
+            d.is_school_day,
+            str(d.kind),
+            d.estimated,
+        )
+        for d in calendar.days
+    ]
+    return as_rules.check_week(sessions, days, end_times)
+
+
+# -- Preferences (AS-03, AS-06) -----------------------------------------------------------------
+
+
+@transaction.atomic
+def save_preference(
+    *, user: User, student: Student, term: Term, programme_ids: Sequence[int]
+) -> Preference:
+    """A parent's ranked choices for one child (the caller checked access_child)."""
+    if term.school_id != student.school_id:
+        raise PermissionDenied("other_school")
+    ids = [int(i) for i in programme_ids]
+    if not ids:
+        raise ValidationError({"choices": [_("Choose at least one programme.")]}, code="required")
+    if len(ids) > alloc.MAX_CHOICES:
+        raise ValidationError(
+            {"choices": [_("At most %(n)s choices.") % {"n": alloc.MAX_CHOICES}]}, code="invalid"
+        )
+    if len(set(ids)) != len(ids):
+        raise ValidationError({"choices": [_("A programme is chosen twice.")]}, code="invalid")
+    offered = {
+        p.id: p
+        for p in Programme.objects.filter(term=term, id__in=ids, status=Programme.Status.APPROVED)
+    }
+    grade = student.school_class.grade
+    for i in ids:
+        p = offered.get(i)
+        if p is None:
+            raise ValidationError({"choices": [_("Not a programme on offer.")]}, code="invalid")
+        if grade not in p.grades:
+            raise ValidationError(
+                {"choices": [_("“%(name)s” is not for this grade.") % {"name": p.name}]},
+                code="invalid",
+            )
+    pref, _created = Preference.objects.update_or_create(
+        student=student, term=term, defaults={"choices": ids, "submitted_by": user}
+    )
+    return pref
+
+
+# -- Allocation (AS-04, AS-06) ------------------------------------------------------------------
+
+
+def _inputs(school: School, term: Term):
+    programmes = list(
+        Programme.objects.filter(school=school, term=term, status=Programme.Status.APPROVED)
+    )
+    activities = [alloc.Activity(p.id, p.capacity, frozenset(p.grades), p.name) for p in programmes]
+    prefs = list(
+        Preference.objects.filter(term=term, student__school=school, student__active=True)
+        .select_related("student__school_class")
+        .order_by("student_id")
+    )
+    flags: dict[int, set[str]] = {}
+    for sid, flag in StudentCareFlag.objects.filter(
+        student_id__in=[p.student_id for p in prefs]
+    ).values_list("student_id", "flag"):
+        flags.setdefault(sid, set()).add(flag)
+    pupils = [
+        alloc.Pupil(
+            p.student_id,
+            tuple(p.choices),
+            alloc.has_priority(flags.get(p.student_id, ())),
+            p.student.school_class.grade,
+        )
+        for p in prefs
+    ]
+    return programmes, activities, pupils, {p.student_id: p.student for p in prefs}
+
+
+def _explain(r: alloc.PupilResult, names: dict) -> str:
+    def n(pid):
+        return names.get(pid, str(pid))
+
+    if r.outcome is alloc.Outcome.ASSIGNED:
+        parts = [_("Place in %(p)s (choice %(r)s).") % {"p": n(r.activity), "r": r.rank}]
+    elif r.outcome is alloc.Outcome.ALL_FULL:
+        parts = [_("No place: every valid choice was full.")]
+    else:
+        parts = [_("No place: no valid choice.")]
+    for c in (*r.missed, *r.ignored):
+        parts.append(
+            _("Choice %(r)s (%(p)s): %(why)s.")
+            % {"r": c.rank, "p": n(c.activity), "why": _(alloc.REASON_TEXT[c.reason])}
+        )
+    return " ".join(parts)
+
+
+@transaction.atomic
+def run_allocation(
+    *, school: School, term: Term, seed: str, actor: User, publish: bool = False
+) -> AllocationRun:
+    """One allocation of every submitted preference, stored for preview (and published if asked)."""
+    if term.school_id != school.id:
+        raise PermissionDenied("other_school")
+    seed = str(seed).strip()
+    if not seed or len(seed) > 40:
+        raise ValidationError({"seed": [_("Give a seed of 1 to 40 characters.")]}, code="invalid")
+    programmes, activities, pupils, students = _inputs(school, term)
+    result = alloc.allocate(pupils, activities, seed)
+    names = {p.id: p.name for p in programmes}
+    rows = []
+    for pupil in pupils:
+        r = result[pupil.id]
+        st = students[pupil.id]
+        rows.append(
+            {
+                "student_id": pupil.id,
+                "name": st.name,
+                "class": str(st.school_class),
+                "priority": r.priority,
+                "programme_id": r.activity,
+                "rank": r.rank,
+                "outcome": str(r.outcome),
+                "missed": [[c.activity, c.rank, str(c.reason)] for c in r.missed],
+                "ignored": [[c.activity, c.rank, str(c.reason)] for c in r.ignored],
+                "explanation": _explain(r, names),
+            }
+        )
+    run = AllocationRun.objects.create(
+        school=school,
+        term=term,
+        seed=seed,
+        created_by=actor,
+        welfare=result.welfare,
+        stats=result.stats(),
+        results=rows,
+    )
+    if publish:
+        publish_allocation(run=run, actor=actor)
+    return run
+
+
+def _parents(student_ids: Iterable[int]):
+    return User.objects.filter(guardianships__student_id__in=list(student_ids)).distinct()
+
+
+def _notify_parents(student: Student, title: str, body: str = "") -> None:
+    users = [g.user for g in Guardianship.objects.filter(student=student).select_related("user")]
+    if users:
+        send(
+            users=users,
+            kind="afterschool",
+            title=title,
+            body=body,
+            url=reverse("afterschool_child", args=[student.id]),
+        )
+
+
+@transaction.atomic
+def publish_allocation(*, run: AllocationRun, actor: User) -> AllocationRun:
+    """Enrolments for every place of the run, and a waiting list per programme (pupils who ranked
+    it above what they got, in rules.allocation.waitlist_order).  Once per term."""
+    run = AllocationRun.objects.select_for_update().get(id=run.id)
+    if AllocationRun.objects.filter(term=run.term, published=True).exists():
+        raise RuleViolation(
+            _("An allocation for this term is already published."),
+            code="already_published",
+            rule="AS-06",
+        )
+    programmes = {
+        p.id: p
+        for p in Programme.objects.select_for_update().filter(
+            school=run.school, term=run.term, status=Programme.Status.APPROVED
+        )
+    }
+    if Enrolment.objects.filter(
+        programme_id__in=list(programmes), status__in=Enrolment.ACTIVE
+    ).exists():
+        raise RuleViolation(
+            _("Pupils already hold places this term; the run cannot be published."),
+            code="already_enrolled",
+            rule="AS-06",
+        )
+    rows = [r for r in run.results if Student.objects.filter(id=r["student_id"]).exists()]
+    allocated: dict[int, list[int]] = {pid: [] for pid in programmes}
+    for r in rows:
+        if r["programme_id"] in programmes:
+            allocated[r["programme_id"]].append(r["student_id"])
+    enrolments = []
+    for pid, members in allocated.items():
+        if len(members) > programmes[pid].capacity:  # the solver never does this
+            raise RuleViolation(
+                _("Over capacity."), code="programme_full", rule="AS-06", programme=pid
+            )
+        enrolments += [
+            Enrolment(
+                programme_id=pid, student_id=s, status=Status.ALLOCATED, source=Source.ALLOCATION
+            )
+            for s in members
+        ]
+    # Waiting lists: a pupil waits for each valid choice ranked above the place they got.
+    prefs = {
+        p.student_id: p
+        for p in Preference.objects.filter(
+            term=run.term, student_id__in=[r["student_id"] for r in rows]
+        )
+    }
+    flags = {r["student_id"]: r["priority"] for r in rows}
+    grades = dict(
+        Student.objects.filter(id__in=list(flags)).values_list("id", "school_class__grade")
+    )
+    for pid, p in programmes.items():
+        activity = alloc.Activity(pid, p.capacity, frozenset(p.grades), p.name)
+        waiting = []
+        for r in rows:
+            missed = {m[0] for m in r["missed"]}
+            if pid in missed and r["student_id"] in prefs:
+                sid = r["student_id"]
+                waiting.append(
+                    alloc.Pupil(sid, tuple(prefs[sid].choices), flags[sid], grades.get(sid))
+                )
+        for pos, sid in enumerate(alloc.waitlist_order(activity, waiting, run.seed), 1):
+            enrolments.append(
+                Enrolment(
+                    programme_id=pid,
+                    student_id=sid,
+                    status=Status.WAITLISTED,
+                    source=Source.ALLOCATION,
+                    position=pos,
+                )
+            )
+    Enrolment.objects.bulk_create(enrolments)
+    run.published = True
+    run.published_at = timezone.now()
+    run.save(update_fields=["published", "published_at"])
+    students = {r["student_id"] for r in rows}
+    parents = list(_parents(students))
+    if parents:
+        send(
+            users=parents,
+            kind="afterschool",
+            title=_("After-school places for %(term)s are published") % {"term": run.term.name},
+            url=reverse("afterschool_children"),
+        )
+    return run
+
+
+# -- Free places and withdrawals ----------------------------------------------------------------
+
+
+def _full(programme: Programme, taken: int) -> RuleViolation:
+    return RuleViolation(
+        _("“%(name)s” is full.") % {"name": programme.name},
+        code="programme_full",
+        rule="AS-06",
+        capacity=programme.capacity,
+        taken=taken,
+    )
+
+
+@transaction.atomic
+def join_free_place(
+    *, student: Student, programme: Programme, user: User | None = None
+) -> Enrolment:
+    """A parent takes a free place (the caller checked access_child).  The programme row is locked
+    while counting, so simultaneous requests are served one after another: never over capacity."""
+    programme = Programme.objects.select_for_update().get(id=programme.id)
+    if programme.school_id != student.school_id or programme.status != Programme.Status.APPROVED:
+        raise ValidationError({"programme": [_("Not a programme on offer.")]}, code="invalid")
+    if student.school_class.grade not in programme.grades:
+        raise RuleViolation(
+            _("“%(name)s” is not for this grade.") % {"name": programme.name},
+            code="not_for_grade",
+            rule="AS-06",
+            field="student_id",
+        )
+    if not AllocationRun.objects.filter(term_id=programme.term_id, published=True).exists():
+        raise RuleViolation(
+            _("Places are given out by the allocation first; choose programmes until then."),
+            code="not_yet_allocated",
+            rule="AS-06",
+        )
+    mine = Enrolment.objects.filter(
+        programme=programme, student=student, status__in=Enrolment.ACTIVE
+    ).first()
+    if mine is not None and mine.status == Status.ALLOCATED:
+        raise RuleViolation(
+            _("The pupil already has a place in “%(name)s”.") % {"name": programme.name},
+            code="already_enrolled",
+            rule="AS-06",
+            field="student_id",
+        )
+    taken = Enrolment.objects.filter(programme=programme, status=Status.ALLOCATED).count()
+    if taken >= programme.capacity:
+        raise _full(programme, taken)
+    if mine is not None:  # on the waiting list: the place is theirs
+        mine.status, mine.source, mine.position = Status.ALLOCATED, Source.JOIN, None
+        mine.save(update_fields=["status", "source", "position", "updated_at"])
+        return mine
+    return Enrolment.objects.create(
+        programme=programme, student=student, status=Status.ALLOCATED, source=Source.JOIN
+    )
+
+
+@transaction.atomic
+def withdraw(*, enrolment: Enrolment) -> Enrolment | None:
+    """Leave a programme (or its waiting list).  A freed place goes at once to the first pupil of
+    the waiting list, whose parents are told; returns that pupil's enrolment, if any."""
+    # Lock the term's programmes in id order: joins lock one programme row, so no deadlock.
+    term_id = enrolment.programme.term_id
+    list(Programme.objects.select_for_update().filter(term_id=term_id).order_by("id"))
+    enrolment = Enrolment.objects.select_for_update().get(id=enrolment.id)
+    if enrolment.status == Status.WITHDRAWN:
+        return None
+    was = enrolment.status
+    enrolment.status, enrolment.position = Status.WITHDRAWN, None
+    enrolment.save(update_fields=["status", "position", "updated_at"])
+    if was != Status.ALLOCATED:
+        return None
+    programme = enrolment.programme
+    taken = Enrolment.objects.filter(programme=programme, status=Status.ALLOCATED).count()
+    if taken >= programme.capacity:
+        return None
+    first = (
+        Enrolment.objects.select_for_update()
+        .filter(programme=programme, status=Status.WAITLISTED)
+        .select_related("student")
+        .order_by("position", "id")
+        .first()
+    )
+    if first is None:
+        return None
+    first.status, first.source, first.position = Status.ALLOCATED, Source.PROMOTION, None
+    first.save(update_fields=["status", "source", "position", "updated_at"])
+    _notify_parents(
+        first.student,
+        _("%(child)s has a place in “%(name)s”")
+        % {"child": first.student.name, "name": programme.name},
+        _("A place became free and %(child)s was first on the waiting list.")
+        % {"child": first.student.name},
+    )
+    return first
