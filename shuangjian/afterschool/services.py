@@ -18,6 +18,7 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from shuangjian.errors import RuleViolation
 from shuangjian.notify.services import send
@@ -398,6 +399,22 @@ def _inputs(school: School, term: Term):
     return programmes, activities, pupils, {p.student_id: p.student for p in prefs}
 
 
+REASONS = {
+    alloc.Reason.UNKNOWN_ACTIVITY: gettext_lazy("not an activity on offer"),
+    alloc.Reason.NOT_FOR_GRADE: gettext_lazy("not offered to the pupil's grade"),
+    alloc.Reason.DUPLICATE: gettext_lazy("already chosen above"),
+    alloc.Reason.BEYOND_MAX_CHOICES: gettext_lazy("more choices than allowed"),
+    alloc.Reason.NO_PLACES: gettext_lazy("offers no places"),
+    alloc.Reason.PRIORITY: gettext_lazy("full: its places went to pupils with priority"),
+    alloc.Reason.RANKED_HIGHER: gettext_lazy("full: filled by pupils who ranked it higher"),
+    alloc.Reason.SATISFACTION: gettext_lazy(
+        "full: a place here would have moved other pupils further down their lists"
+    ),
+    alloc.Reason.DRAW: gettext_lazy("full: decided by the draw between equally good allocations"),
+    alloc.Reason.TAKEN_EARLIER: gettext_lazy("full before this pupil's turn"),
+}
+
+
 def _explain(r: alloc.PupilResult, names: dict) -> str:
     def n(pid):
         return names.get(pid, str(pid))
@@ -411,7 +428,7 @@ def _explain(r: alloc.PupilResult, names: dict) -> str:
     for c in (*r.missed, *r.ignored):
         parts.append(
             _("Choice %(r)s (%(p)s): %(why)s.")
-            % {"r": c.rank, "p": n(c.activity), "why": _(alloc.REASON_TEXT[c.reason])}
+            % {"r": c.rank, "p": n(c.activity), "why": REASONS[c.reason]}
         )
     return " ".join(parts)
 
