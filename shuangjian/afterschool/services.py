@@ -405,7 +405,9 @@ REASONS = {
     alloc.Reason.DUPLICATE: gettext_lazy("already chosen above"),
     alloc.Reason.BEYOND_MAX_CHOICES: gettext_lazy("more choices than allowed"),
     alloc.Reason.NO_PLACES: gettext_lazy("offers no places"),
-    alloc.Reason.PRIORITY: gettext_lazy("full: its places went to pupils served first under the rules"),
+    alloc.Reason.PRIORITY: gettext_lazy(
+        "full: its places went to pupils served first under the rules"
+    ),
     alloc.Reason.RANKED_HIGHER: gettext_lazy("full: filled by pupils who ranked it higher"),
     alloc.Reason.SATISFACTION: gettext_lazy(
         "full: a place here would have moved other pupils further down their lists"
