@@ -97,6 +97,37 @@ def _event(
     )
 
 
+def _move(
+    c: Complaint,
+    *,
+    actor: User | None,
+    side: str,
+    action: str,
+    now: datetime,
+    status: str | None = None,
+    note: str = "",
+    detail: dict | None = None,
+    **fields,
+) -> None:
+    """One step of the case: set the fields (and the status), save them, write its event row."""
+    before = c.status
+    for name, value in fields.items():
+        setattr(c, name, value)
+    if status is not None:
+        c.status = status
+    c.save(update_fields=[*fields, *(["status"] if status is not None else [])])
+    _event(
+        c,
+        actor=actor,
+        side=side,
+        action=action,
+        at=now,
+        from_status=before,
+        note=note,
+        **(detail or {}),
+    )
+
+
 def _lock(complaint: Complaint) -> Complaint:
     return (
         Complaint.objects.select_for_update(of=("self",))
@@ -497,18 +528,15 @@ def request_verification(
     facts = _text(description_for_school, "description_for_school", MAX_DESCRIPTION)
     _check_not_identifying(c, facts, "description_for_school")
     _check_not_identifying(c, request, "request")
-    before = c.status
-    c.status = Status.VERIFYING
-    c.description_for_school = facts
-    c.save(update_fields=["status", "description_for_school"])
-    _event(
+    _move(
         c,
         actor=actor,
         side=Side.BUREAU,
         action="request_verification",
-        at=now,
-        from_status=before,
+        now=now,
+        status=Status.VERIFYING,
         note=request,
+        description_for_school=facts,
     )
     _tell_school(
         c,
@@ -529,19 +557,16 @@ def submit_school_verification(
     _require_school(actor, c)
     _check_state(c, "school_verification")
     report = _text(report, "report")
-    before = c.status
-    c.status = Status.FINDING
-    c.school_report = report
-    c.school_reported_at = now
-    c.save(update_fields=["status", "school_report", "school_reported_at"])
-    _event(
+    _move(
         c,
         actor=actor,
         side=Side.SCHOOL,
         action="school_verification",
-        at=now,
-        from_status=before,
+        now=now,
+        status=Status.FINDING,
         note=report,
+        school_report=report,
+        school_reported_at=now,
     )
     _tell_bureau(
         c,
@@ -563,20 +588,17 @@ def record_finding(
     if finding not in Finding.values:
         raise RuleViolation(_("Choose a finding."), code="invalid", rule=RULE, field="finding")
     text = _text(text, "finding_text")
-    before = c.status
-    c.status = Status.FINDING
-    c.finding = finding
-    c.finding_text = text
-    c.save(update_fields=["status", "finding", "finding_text"])
-    _event(
+    _move(
         c,
         actor=actor,
         side=Side.BUREAU,
         action="finding",
-        at=now,
-        from_status=before,
+        now=now,
+        status=Status.FINDING,
         note=text,
+        detail={"finding": finding},
         finding=finding,
+        finding_text=text,
     )
     return c
 
@@ -600,18 +622,15 @@ def require_rectification(
         )
     requirement = _text(requirement, "requirement")
     _check_not_identifying(c, requirement, "requirement")
-    before = c.status
-    c.status = Status.RECTIFYING
-    c.rectification_required = requirement
-    c.save(update_fields=["status", "rectification_required"])
-    _event(
+    _move(
         c,
         actor=actor,
         side=Side.BUREAU,
         action="require_rectification",
-        at=now,
-        from_status=before,
+        now=now,
+        status=Status.RECTIFYING,
         note=requirement,
+        rectification_required=requirement,
     )
     _tell_school(
         c,
@@ -632,17 +651,15 @@ def submit_rectification(
     _require_school(actor, c)
     _check_state(c, "rectification")
     report = _text(report, "report")
-    c.rectification = report
-    c.rectified_at = now
-    c.save(update_fields=["rectification", "rectified_at"])
-    _event(
+    _move(
         c,
         actor=actor,
         side=Side.SCHOOL,
         action="rectification",
-        at=now,
-        from_status=c.status,
+        now=now,
         note=report,
+        rectification=report,
+        rectified_at=now,
     )
     _tell_bureau(
         c,
