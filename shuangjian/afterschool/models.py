@@ -6,7 +6,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
-from shuangjian.org.models import School, Staff, Student, Term, Venue
+from shuangjian.org.models import Region, School, Staff, Student, Term, Venue
 
 
 class Category(models.TextChoices):
@@ -218,3 +218,157 @@ class SchoolAfterschoolSettings(models.Model):
 
     def __str__(self) -> str:
         return f"{self.school}"
+
+
+# -- Voluntary application (AS-03, AS-04) ------------------------------------------------------
+
+
+class Application(models.Model):
+    """A parent's voluntary application for one child and term: class review (班级初审), school
+    approval (学校核准), service agreement, then the posted list.  No proof documents exist."""
+
+    class Status(models.TextChoices):
+        SUBMITTED = "submitted", _("Submitted")
+        CLASS_REVIEWED = "class_reviewed", _("Reviewed by the class")
+        APPROVED = "approved", _("Approved by the school")
+        AGREEMENT_SIGNED = "agreement_signed", _("Agreement signed")
+        RETURNED = "returned", _("Returned")
+        DECLINED = "declined", _("Declined")
+
+    # On the posted list of participants (name and class only).
+    LISTED = (Status.APPROVED, Status.AGREEMENT_SIGNED)
+
+    student = models.ForeignKey(
+        Student, on_delete=models.CASCADE, related_name="afterschool_applications"
+    )
+    term = models.ForeignKey(Term, on_delete=models.CASCADE, related_name="+")
+    wants_homework_tutoring = models.BooleanField(_("wants homework tutoring"), default=False)
+    note = models.CharField(_("note"), max_length=500, blank=True)
+    status = models.CharField(
+        _("status"), max_length=20, choices=Status.choices, default=Status.SUBMITTED
+    )
+    reason = models.CharField(_("reason"), max_length=500, blank=True)
+    applied_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["student__school_class", "student__student_no"]
+        constraints = [
+            models.UniqueConstraint(fields=["student", "term"], name="application_unique"),
+            models.CheckConstraint(
+                condition=~Q(status__in=["returned", "declined"]) | ~Q(reason=""),
+                name="application_refusal_has_reason",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.student} {self.term} ({self.status})"
+
+
+class ApplicationEvent(models.Model):
+    """One step of an application (history row)."""
+
+    application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="events")
+    status = models.CharField(_("status"), max_length=20, choices=Application.Status.choices)
+    reason = models.CharField(_("reason"), max_length=500, blank=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.application_id} {self.status}"
+
+
+class ServiceAgreement(models.Model):
+    """The school's service agreement for a term (safety, emergencies, early leave), versioned:
+    parents sign the current version."""
+
+    school = models.ForeignKey(School, on_delete=models.CASCADE, related_name="+")
+    term = models.ForeignKey(Term, on_delete=models.CASCADE, related_name="+")
+    version = models.PositiveIntegerField(_("version"))
+    text = models.TextField(_("text"))
+    published_at = models.DateTimeField(_("published"), auto_now_add=True)
+    published_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["term", "-version"]
+        constraints = [
+            models.UniqueConstraint(fields=["term", "version"], name="agreement_unique_version")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.term} v{self.version}"
+
+
+class AgreementSignature(models.Model):
+    application = models.ForeignKey(
+        Application, on_delete=models.CASCADE, related_name="signatures"
+    )
+    agreement = models.ForeignKey(
+        ServiceAgreement, on_delete=models.PROTECT, related_name="signatures"
+    )
+    signer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    signed_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["application", "agreement"], name="signature_once_per_version"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.application_id} v{self.agreement_id}"
+
+
+# -- Fees (AS-10) -------------------------------------------------------------------------------
+
+
+class FeeCap(models.Model):
+    """A regional standard: the most a programme may charge per term.  The strictest cap of the
+    school's county, city and province applies."""
+
+    region = models.OneToOneField(Region, on_delete=models.CASCADE, related_name="+")
+    amount = models.DecimalField(_("cap per term (yuan)"), max_digits=8, decimal_places=2)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gte=0), name="feecap_not_negative")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.region} ≤ {self.amount}"
+
+
+# Pupils with these care flags pay nothing, without asking (AS-10).
+EXEMPT_FLAGS = frozenset({"low_income", "in_difficulty"})
+
+
+class FeeExemption(models.Model):
+    """An exemption the school grants, with its reason."""
+
+    student = models.ForeignKey(Student, on_delete=models.CASCADE, related_name="+")
+    term = models.ForeignKey(Term, on_delete=models.CASCADE, related_name="+")
+    reason = models.CharField(_("reason"), max_length=300)
+    granted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["student", "term"], name="feeexemption_unique"),
+            models.CheckConstraint(condition=~Q(reason=""), name="feeexemption_has_reason"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.student} {self.term}"

@@ -5,15 +5,21 @@ from datetime import date, time
 
 from django.db.models import Count, Prefetch, Q
 
-from shuangjian.org.models import School, Student, Term
+from shuangjian.org.access import _SCHOOL_WIDE_ROSTER, SchoolAccess
+from shuangjian.org.models import CareFlag, Role, School, Student, StudentCareFlag, Term
+from shuangjian.rules.allocation import PRIORITY_FLAGS, has_priority
 
 from .models import (
+    EXEMPT_FLAGS,
     AllocationRun,
+    Application,
     Enrolment,
+    FeeExemption,
     Preference,
     Programme,
     ProgrammeSlot,
     SchoolAfterschoolSettings,
+    ServiceAgreement,
 )
 
 
@@ -157,3 +163,124 @@ def children_of(user) -> list[Student]:
         .select_related("school", "school_class")
         .order_by("id")
     )
+
+
+def is_parent_in(user, school: School) -> bool:
+    return Student.objects.filter(school=school, active=True, guardianships__user=user).exists()
+
+
+def _flags(student_ids) -> dict[int, set[str]]:
+    out: dict[int, set[str]] = {}
+    rows = StudentCareFlag.objects.filter(student_id__in=list(student_ids))
+    for sid, flag in rows.values_list("student_id", "flag"):
+        out.setdefault(sid, set()).add(flag)
+    return out
+
+
+# -- Applications (AS-03, AS-04) ----------------------------------------------------------------
+
+# Who sees the school's application list: the school side, and head teachers for their classes.
+APPLICATION_VIEWERS = {Role.PRINCIPAL, Role.ACADEMIC, Role.AFTERSCHOOL}
+
+
+def may_view_applications(acc: SchoolAccess) -> bool:
+    return bool(acc.roles & APPLICATION_VIEWERS) or bool(acc.head_class_ids)
+
+
+@dataclass
+class ApplicationRow:
+    application: Application
+    priority: bool  # orders the list for everyone
+    why: list[str]  # the care flags behind the priority: only for staff who may see them
+    can_review: bool
+
+
+def applications(acc: SchoolAccess, term: Term | None) -> list[ApplicationRow]:
+    """The term's applications the user may see, priority pupils first (AS-04)."""
+    if term is None:
+        return []
+    qs = Application.objects.filter(term=term, student__school=acc.school).select_related(
+        "student__school_class"
+    )
+    if not acc.roles & APPLICATION_VIEWERS:
+        qs = qs.filter(student__school_class_id__in=acc.head_class_ids)
+    apps = list(qs)
+    flags = _flags(a.student_id for a in apps)
+    labels = dict(CareFlag.choices)
+    rows = []
+    for a in apps:
+        mine = flags.get(a.student_id, set())
+        klass = a.student.school_class
+        why = (
+            [str(labels[f]) for f in sorted(mine & PRIORITY_FLAGS)]
+            if acc.can_see_care_flags(klass)
+            else []
+        )
+        rows.append(ApplicationRow(a, has_priority(mine), why, klass.id in acc.head_class_ids))
+    rows.sort(key=lambda r: (not r.priority, r.application.created_at, r.application.id))
+    return rows
+
+
+def application_of(student: Student, term: Term | None) -> Application | None:
+    if term is None:
+        return None
+    return Application.objects.filter(student=student, term=term).first()
+
+
+def agreement_of(term: Term | None) -> ServiceAgreement | None:
+    if term is None:
+        return None
+    return ServiceAgreement.objects.filter(term=term).order_by("-version").first()
+
+
+def signed_version(app: Application | None) -> int | None:
+    if app is None:
+        return None
+    sig = app.signatures.select_related("agreement").order_by("-agreement__version").first()
+    return sig.agreement.version if sig else None
+
+
+def participants(school: School, term: Term | None) -> list[tuple[str, str]]:
+    """The posted list: name and class of approved pupils, nothing else."""
+    if term is None:
+        return []
+    qs = (
+        Application.objects.filter(term=term, student__school=school, status__in=Application.LISTED)
+        .select_related("student__school_class")
+        .order_by("student__school_class__grade", "student__school_class__number", "student__name")
+    )
+    return [(a.student.name, str(a.student.school_class)) for a in qs]
+
+
+# -- Fees (AS-10) -------------------------------------------------------------------------------
+
+
+@dataclass
+class ExemptRow:
+    student: Student
+    automatic: bool
+    reason: str
+
+
+def exempt_pupils(school: School, term: Term | None) -> list[ExemptRow]:
+    """Exempt pupils, for the principal and academic office only (the caller checks)."""
+    if term is None:
+        return []
+    auto = set(
+        StudentCareFlag.objects.filter(
+            student__school=school, student__active=True, flag__in=sorted(EXEMPT_FLAGS)
+        ).values_list("student_id", flat=True)
+    )
+    granted = {
+        e.student_id: e.reason
+        for e in FeeExemption.objects.filter(term=term, student__school=school)
+    }
+    students = Student.objects.filter(id__in=auto | set(granted)).select_related("school_class")
+    return [
+        ExemptRow(s, s.id in auto, granted.get(s.id, ""))
+        for s in students.order_by("school_class__grade", "school_class__number", "student_no")
+    ]
+
+
+def may_see_exempt_list(acc: SchoolAccess) -> bool:
+    return bool(acc.roles & _SCHOOL_WIDE_ROSTER)

@@ -39,15 +39,22 @@ from shuangjian.rules import afterschool as as_rules
 from shuangjian.rules import allocation as alloc
 
 from .models import (
+    EXEMPT_FLAGS,
     JUNIOR_FROM,
     JUNIOR_ONLY,
+    AgreementSignature,
     AllocationRun,
+    Application,
+    ApplicationEvent,
     Category,
     Enrolment,
+    FeeCap,
+    FeeExemption,
     Preference,
     Programme,
     ProgrammeSlot,
     SchoolAfterschoolSettings,
+    ServiceAgreement,
 )
 
 Status = Enrolment.Status
@@ -220,6 +227,7 @@ def create_programme(
     fee = Decimal(fee)
     if fee < 0:
         raise ValidationError({"fee": [_("The fee cannot be negative.")]}, code="invalid")
+    check_fee(school, fee)
     slots = list(slots)
     _validate_slots(slots)
     # Lock the venue and the lead so that two proposals cannot both pass the clash check.
@@ -265,6 +273,7 @@ def approve_programme(*, acc: SchoolAccess, programme: Programme) -> Programme:
             capacity=programme.capacity,
             venue_capacity=venue.capacity,
         )
+    check_fee(acc.school, programme.fee)
     _check_clashes(
         programme.id,
         programme.term,
@@ -680,3 +689,243 @@ def withdraw(*, enrolment: Enrolment) -> Enrolment | None:
         % {"child": first.student.name},
     )
     return first
+
+
+# -- Fees (AS-10) -------------------------------------------------------------------------------
+
+
+def fee_cap(school: School) -> Decimal | None:
+    """The strictest cap of the school's county, city and province (None: no standard set)."""
+    chain = school.county.ancestors_and_self()
+    amounts = FeeCap.objects.filter(region__in=chain).values_list("amount", flat=True)
+    return min(amounts, default=None)
+
+
+def check_fee(school: School, fee: Decimal) -> None:
+    cap = fee_cap(school)
+    if cap is not None and Decimal(fee) > cap:
+        raise RuleViolation(
+            _("The fee %(fee)s is above the regional cap of %(cap)s yuan per term.")
+            % {"fee": fee, "cap": cap},
+            code="fee_over_cap",
+            rule="AS-10",
+            field="fee",
+            fee=str(fee),
+            cap=str(cap),
+        )
+
+
+def is_exempt(student: Student, term: Term) -> bool:
+    """Low-income and in-difficulty pupils automatically; others by a granted exemption."""
+    return (
+        StudentCareFlag.objects.filter(student=student, flag__in=sorted(EXEMPT_FLAGS)).exists()
+        or FeeExemption.objects.filter(student=student, term=term).exists()
+    )
+
+
+@transaction.atomic
+def grant_exemption(*, acc: SchoolAccess, student: Student, term: Term, reason: str):
+    """The school exempts a pupil from the fee, with a reason."""
+    _require(may_approve(acc), "grant_exemption")
+    if student.school_id != acc.school.id or term.school_id != acc.school.id:
+        raise PermissionDenied("other_school")
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": [_("Give the reason for the exemption.")]}, "required")
+    if len(reason) > 300:
+        raise ValidationError({"reason": [_("At most 300 characters.")]}, code="invalid")
+    row, _created = FeeExemption.objects.update_or_create(
+        student=student, term=term, defaults={"reason": reason, "granted_by": _actor(acc)}
+    )
+    return row
+
+
+# -- Voluntary application (AS-03, AS-04) -------------------------------------------------------
+
+AppStatus = Application.Status
+
+
+def _event(app: Application, actor: User | None, reason: str = "") -> None:
+    ApplicationEvent.objects.create(application=app, status=app.status, reason=reason, actor=actor)
+
+
+def _reason(reason: str, required: bool) -> str:
+    reason = (reason or "").strip()
+    if required and not reason:
+        raise ValidationError({"reason": [_("Give a reason.")]}, code="required")
+    if len(reason) > 500:
+        raise ValidationError({"reason": [_("At most 500 characters.")]}, code="invalid")
+    return reason
+
+
+def _wrong_step(app: Application) -> RuleViolation:
+    return RuleViolation(
+        _("The application is at the step “%(status)s”.") % {"status": app.get_status_display()},
+        code="wrong_step",
+        rule="AS-03",
+        field="application",
+        status=app.status,
+    )
+
+
+def may_review(acc: SchoolAccess, student: Student) -> bool:
+    """Class review (班级初审): the head teacher of the pupil's class."""
+    return student.school_class_id in acc.head_class_ids
+
+
+@transaction.atomic
+def apply(
+    *, user: User, student: Student, term: Term, wants_homework_tutoring: bool, note: str = ""
+) -> Application:
+    """A parent applies for a child (the caller checked access_child).  Voluntary: no proof is
+    asked.  A returned application may be sent again; any other is refused as a duplicate."""
+    if term.school_id != student.school_id:
+        raise PermissionDenied("other_school")
+    note = (note or "").strip()
+    if len(note) > 500:
+        raise ValidationError({"note": [_("At most 500 characters.")]}, code="invalid")
+    app = Application.objects.select_for_update().filter(student=student, term=term).first()
+    if app is not None and app.status != AppStatus.RETURNED:
+        raise RuleViolation(
+            _("%(child)s has already applied for this term.") % {"child": student.name},
+            code="already_applied",
+            rule="AS-03",
+            field="student",
+        )
+    if app is None:
+        app = Application(student=student, term=term)
+    app.wants_homework_tutoring = bool(wants_homework_tutoring)
+    app.note, app.status, app.reason, app.applied_by = note, AppStatus.SUBMITTED, "", user
+    app.save()
+    _event(app, user)
+    heads = User.objects.filter(
+        staff_posts__school=student.school,
+        staff_posts__active=True,
+        staff_posts__roles__role=Role.HEAD_TEACHER,
+        staff_posts__roles__school_class=student.school_class,
+    ).distinct()
+    if heads:
+        send(
+            users=list(heads),
+            kind="afterschool",
+            title=_("After-school application to review: %(child)s") % {"child": student.name},
+            url=reverse("afterschool_applications", args=[student.school_id]),
+        )
+    return app
+
+
+@transaction.atomic
+def review_application(
+    *, acc: SchoolAccess, application: Application, approve: bool, reason: str = ""
+) -> Application:
+    """Class review: the head teacher passes the application to the school or returns it."""
+    app = Application.objects.select_for_update().select_related("student").get(id=application.id)
+    if app.student.school_id != acc.school.id:
+        raise PermissionDenied("other_school")
+    _require(may_review(acc, app.student), "review_application")
+    if app.status != AppStatus.SUBMITTED:
+        raise _wrong_step(app)
+    reason = _reason(reason, required=not approve)
+    app.status = AppStatus.CLASS_REVIEWED if approve else AppStatus.RETURNED
+    app.reason = "" if approve else reason
+    app.save(update_fields=["status", "reason", "updated_at"])
+    _event(app, _actor(acc), reason)
+    if not approve:
+        _notify_application(app, _("The after-school application was returned"), reason)
+    return app
+
+
+@transaction.atomic
+def decide_application(
+    *, acc: SchoolAccess, application: Application, approve: bool, reason: str = ""
+) -> Application:
+    """School approval (学校核准): principal or academic office.  No refusal without a reason."""
+    _require(may_approve(acc), "approve_application")
+    app = Application.objects.select_for_update().select_related("student").get(id=application.id)
+    if app.student.school_id != acc.school.id:
+        raise PermissionDenied("other_school")
+    if app.status != AppStatus.CLASS_REVIEWED:
+        raise _wrong_step(app)
+    reason = _reason(reason, required=not approve)
+    app.status = AppStatus.APPROVED if approve else AppStatus.DECLINED
+    app.reason = "" if approve else reason
+    app.save(update_fields=["status", "reason", "updated_at"])
+    _event(app, _actor(acc), reason)
+    if approve:
+        _notify_application(app, _("Approved: please sign the after-school service agreement"))
+    else:
+        _notify_application(app, _("The after-school application was declined"), reason)
+    return app
+
+
+def _notify_application(app: Application, title: str, body: str = "") -> None:
+    users = [
+        g.user for g in Guardianship.objects.filter(student=app.student).select_related("user")
+    ]
+    if users:
+        send(
+            users=users,
+            kind="afterschool",
+            title=title,
+            body=body,
+            url=reverse("afterschool_application", args=[app.student_id]),
+        )
+
+
+def current_agreement(term: Term) -> ServiceAgreement | None:
+    return ServiceAgreement.objects.filter(term=term).order_by("-version").first()
+
+
+@transaction.atomic
+def publish_agreement(*, acc: SchoolAccess, term: Term, text: str) -> ServiceAgreement:
+    """A new version of the term's service agreement (safety, emergencies, early leave)."""
+    _require(may_approve(acc), "publish_agreement")
+    if term.school_id != acc.school.id:
+        raise PermissionDenied("other_school")
+    text = (text or "").strip()
+    if not text:
+        raise ValidationError({"text": [_("Write the agreement.")]}, code="required")
+    list(ServiceAgreement.objects.select_for_update().filter(term=term))
+    last = current_agreement(term)
+    return ServiceAgreement.objects.create(
+        school=acc.school,
+        term=term,
+        version=(last.version + 1) if last else 1,
+        text=text,
+        published_by=_actor(acc),
+    )
+
+
+@transaction.atomic
+def sign_agreement(
+    *, user: User, application: Application, agreement: ServiceAgreement
+) -> AgreementSignature:
+    """The parent signs the current agreement (the caller checked access_child).  An outdated
+    version is refused; a parent who signed an older one signs the new one again."""
+    app = Application.objects.select_for_update().get(id=application.id)
+    if agreement.term_id != app.term_id:
+        raise ValidationError({"agreement": [_("Not this term's agreement.")]}, code="invalid")
+    if app.status not in (AppStatus.APPROVED, AppStatus.AGREEMENT_SIGNED):
+        raise _wrong_step(app)
+    current = current_agreement(app.term)
+    if current is None or current.id != agreement.id:
+        raise RuleViolation(
+            _("This version of the agreement has been replaced; read and sign the current one."),
+            code="outdated_agreement",
+            rule="AS-03",
+            field="agreement",
+            version=agreement.version,
+            current=current.version if current else None,
+        )
+    if AgreementSignature.objects.filter(application=app, agreement=agreement).exists():
+        raise RuleViolation(
+            _("This version is already signed."),
+            code="already_signed",
+            rule="AS-03",
+            field="agreement",
+        )
+    sig = AgreementSignature.objects.create(application=app, agreement=agreement, signer=user)
+    app.status = AppStatus.AGREEMENT_SIGNED
+    app.save(update_fields=["status", "updated_at"])
+    _event(app, user)
+    return sig

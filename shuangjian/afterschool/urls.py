@@ -20,6 +20,23 @@ urlpatterns = [
         views.allocation_run,
         name="afterschool_run",
     ),
+    path(
+        "s/<int:school_id>/afterschool/applications/",
+        views.applications,
+        name="afterschool_applications",
+    ),
+    path(
+        "s/<int:school_id>/afterschool/participants/",
+        views.participants,
+        name="afterschool_participants",
+    ),
+    path("s/<int:school_id>/afterschool/fees/", views.fees, name="afterschool_fees"),
+    path("s/<int:school_id>/afterschool/propose/", views.propose, name="afterschool_propose"),
+    path(
+        "children/<int:student_id>/afterschool/application/",
+        views.application,
+        name="afterschool_application",
+    ),
     path("afterschool/", views.children, name="afterschool_children"),
     path("children/<int:student_id>/afterschool/", views.child, name="afterschool_child"),
 ]

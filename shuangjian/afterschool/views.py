@@ -7,6 +7,7 @@ result, waiting-list position, free places to join.
 """
 
 from datetime import date
+from decimal import Decimal
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -18,11 +19,11 @@ from django.utils.dateparse import parse_date
 from django.utils.translation import gettext as _
 
 from shuangjian.org.access import _SCHOOL_WIDE_ROSTER, access_child, access_school
-from shuangjian.org.models import School, Student
+from shuangjian.org.models import School, Staff, Student, Venue
 from shuangjian.rules.allocation import MAX_CHOICES
 
 from . import selectors, services
-from .models import WEEKDAYS, Enrolment, Programme
+from .models import WEEKDAYS, Application, Category, Enrolment, Programme, ServiceAgreement
 
 
 def _int(value) -> int | None:
@@ -274,4 +275,298 @@ def child(request, student_id: int):
             "errors": errors,
         },
         status=400 if errors else 200,
+    )
+
+
+# -- Shared helpers for the pages below ---------------------------------------------------------
+
+
+def _field(exc: ValidationError) -> str:
+    """The input field an error is about (RuleViolation.field, else the first error_dict key)."""
+    if getattr(exc, "field", None):
+        return exc.field
+    if hasattr(exc, "error_dict"):
+        return next(iter(exc.error_dict), "")
+    return ""
+
+
+def _viewer_school(request, school_id: int) -> tuple[School, object]:
+    """The school for its staff and officials (with their SchoolAccess) or its parents (None)."""
+    school = School.objects.filter(id=school_id).first()
+    if school is not None and selectors.is_parent_in(request.user, school):
+        try:
+            return school, access_school(request.user, school_id)
+        except Http404:
+            return school, None
+    acc = access_school(request.user, school_id)
+    return acc.school, acc
+
+
+# -- Voluntary application (AS-03, AS-04) -------------------------------------------------------
+
+
+@login_required
+def application(request, student_id: int):
+    """A parent applies for a child, follows the steps and signs the service agreement."""
+    student = access_child(request.user, student_id)
+    term = selectors.current_term(student.school, timezone.localdate())
+    if term is None:
+        raise Http404
+    error, field = "", ""
+    if request.method == "POST":
+        action = request.POST.get("action")
+        try:
+            if action == "apply":
+                services.apply(
+                    user=request.user,
+                    student=student,
+                    term=term,
+                    wants_homework_tutoring=request.POST.get("wants_homework_tutoring") == "on",
+                    note=request.POST.get("note", ""),
+                )
+                messages.success(request, _("Application sent."))
+            elif action == "sign":
+                app = selectors.application_of(student, term)
+                agreement = ServiceAgreement.objects.filter(
+                    term=term, id=_int(request.POST.get("agreement", ""))
+                ).first()
+                if app is None:
+                    raise Http404
+                if agreement is None:
+                    raise ValidationError({"agreement": [_("Choose the agreement to sign.")]})
+                services.sign_agreement(user=request.user, application=app, agreement=agreement)
+                messages.success(request, _("Agreement signed."))
+            else:
+                raise Http404
+        except ValidationError as exc:
+            error, field = " ".join(_errors(exc)), _field(exc)
+        else:
+            return redirect("afterschool_application", student_id=student.id)
+    app = selectors.application_of(student, term)
+    return render(
+        request,
+        "afterschool/application.html",
+        {
+            "child": student,
+            "term": term,
+            "app": app,
+            "events": list(app.events.all()) if app else [],
+            "agreement": selectors.agreement_of(term),
+            "signed_version": selectors.signed_version(app),
+            "error": error,
+            "field": field,
+        },
+        status=400 if error else 200,
+    )
+
+
+@login_required
+def applications(request, school_id: int):
+    """Class review by head teachers, school approval, the service agreement (AS-03, AS-04)."""
+    acc = access_school(request.user, school_id)
+    if not selectors.may_view_applications(acc):
+        raise PermissionDenied("view_applications")
+    term = _term(request, acc.school)
+    if term is None:
+        raise Http404
+    error, field = "", ""
+    if request.method == "POST":
+        action = request.POST.get("action")
+        approve = request.POST.get("decision") == "approve"
+        reason = request.POST.get("reason", "")
+        try:
+            if action in ("review", "decide"):
+                app = Application.objects.filter(
+                    term=term,
+                    student__school=acc.school,
+                    id=_int(request.POST.get("application", "")),
+                ).first()
+                if app is None:
+                    raise Http404
+                verb = (
+                    services.review_application
+                    if action == "review"
+                    else (services.decide_application)
+                )
+                verb(acc=acc, application=app, approve=approve, reason=reason)
+                messages.success(request, _("Application updated."))
+            elif action == "agreement":
+                services.publish_agreement(acc=acc, term=term, text=request.POST.get("text", ""))
+                messages.success(request, _("Agreement published."))
+            else:
+                raise Http404
+        except ValidationError as exc:
+            error, field = " ".join(_errors(exc)), _field(exc)
+        else:
+            return redirect(request.get_full_path())
+    return render(
+        request,
+        "afterschool/applications.html",
+        {
+            "school": acc.school,
+            "term": term,
+            "rows": selectors.applications(acc, term),
+            "can_decide": services.may_approve(acc),
+            "agreement": selectors.agreement_of(term),
+            "error": error,
+            "field": field,
+        },
+        status=400 if error else 200,
+    )
+
+
+@login_required
+def participants(request, school_id: int):
+    """The posted list of approved pupils: name and class only, for staff and parents."""
+    school, _acc = _viewer_school(request, school_id)
+    term = _term(request, school)
+    return render(
+        request,
+        "afterschool/participants.html",
+        {"school": school, "term": term, "rows": selectors.participants(school, term)},
+    )
+
+
+# -- Fees (AS-10) -------------------------------------------------------------------------------
+
+
+@login_required
+def fees(request, school_id: int):
+    """Every programme's fee and the exemption rule (public); exempt pupils for the school office."""
+    school, acc = _viewer_school(request, school_id)
+    term = _term(request, school)
+    office = acc is not None and selectors.may_see_exempt_list(acc)
+    error, field = "", ""
+    if request.method == "POST":
+        if acc is None or term is None:
+            raise Http404
+        if not services.may_approve(acc):
+            raise PermissionDenied("grant_exemption")
+        student = Student.objects.filter(
+            school=school, active=True, student_no=request.POST.get("student_no", "").strip()
+        ).first()
+        try:
+            if student is None:
+                raise ValidationError({"student_no": [_("No pupil with that number.")]})
+            services.grant_exemption(
+                acc=acc, student=student, term=term, reason=request.POST.get("reason", "")
+            )
+        except ValidationError as exc:
+            error, field = " ".join(_errors(exc)), _field(exc)
+        else:
+            messages.success(request, _("Exemption granted."))
+            return redirect(request.get_full_path())
+    return render(
+        request,
+        "afterschool/fees.html",
+        {
+            "school": school,
+            "term": term,
+            "rows": selectors.programmes(school, term, approved_only=True),
+            "cap": services.fee_cap(school),
+            "exempt": selectors.exempt_pupils(school, term) if office else None,
+            "can_grant": office,
+            "error": error,
+            "field": field,
+        },
+        status=400 if error else 200,
+    )
+
+
+# -- Proposing a programme (AS-07) --------------------------------------------------------------
+
+SLOT_FORMS = 3
+
+
+def _parse_time(raw: str):
+    from django.utils.dateparse import parse_time
+
+    try:
+        return parse_time(raw or "")
+    except ValueError:
+        return None
+
+
+def _proposal(request, acc, term) -> dict:
+    """The form's input as create_programme arguments; a ValidationError names the bad field."""
+    p = request.POST
+
+    def number(name: str) -> int:
+        value = _int(p.get(name, "").strip())
+        if value is None:
+            raise ValidationError({name: [_("Enter a whole number.")]}, code="invalid")
+        return value
+
+    venue = Venue.objects.filter(school=acc.school, id=_int(p.get("venue", ""))).first()
+    if venue is None:
+        raise ValidationError({"venue": [_("Choose a venue.")]}, code="required")
+    lead = Staff.objects.filter(school=acc.school, active=True, id=_int(p.get("lead", ""))).first()
+    if lead is None:
+        raise ValidationError({"lead": [_("Choose the lead teacher.")]}, code="required")
+    try:
+        fee = Decimal(p.get("fee", "").strip() or "0")
+    except ArithmeticError:
+        fee = None
+    if fee is None or not fee.is_finite() or abs(fee) >= 10**6:
+        raise ValidationError({"fee": [_("Enter an amount in yuan.")]}, code="invalid")
+    slots = []
+    for i in range(1, SLOT_FORMS + 1):
+        day, start, end = (p.get(f"slot_{i}_{k}", "") for k in ("weekday", "start", "end"))
+        if not (day or start or end):
+            continue
+        start_t, end_t = _parse_time(start), _parse_time(end)
+        if _int(day) is None or start_t is None or end_t is None:
+            raise ValidationError(
+                {"slots": [_("Give each session a weekday, a start and an end.")]}, "invalid"
+            )
+        slots.append(services.SlotIn(int(day), start_t, end_t))
+    return {
+        "term": term,
+        "name": p.get("name", ""),
+        "category": p.get("category", ""),
+        "grade_from": number("grade_from"),
+        "grade_to": number("grade_to"),
+        "capacity": number("capacity"),
+        "venue": venue,
+        "lead": lead,
+        "fee": fee,
+        "slots": slots,
+    }
+
+
+@login_required
+def propose(request, school_id: int):
+    """Teachers and after-school staff propose a programme; the school approves it (AS-07)."""
+    acc = access_school(request.user, school_id)
+    if not services.may_propose(acc):
+        raise PermissionDenied("propose_programme")
+    term = _term(request, acc.school)
+    if term is None:
+        raise Http404
+    error, field = "", ""
+    if request.method == "POST":
+        try:
+            services.create_programme(acc=acc, **_proposal(request, acc, term))
+        except ValidationError as exc:
+            error, field = " ".join(_errors(exc)), _field(exc)
+        else:
+            messages.success(request, _("Programme proposed; the school will review it."))
+            return redirect("afterschool", school_id=school_id)
+    return render(
+        request,
+        "afterschool/propose.html",
+        {
+            "school": acc.school,
+            "term": term,
+            "categories": Category.choices,
+            "venues": Venue.objects.filter(school=acc.school).order_by("name"),
+            "staff": Staff.objects.filter(school=acc.school, active=True).order_by("name"),
+            "weekdays": list(enumerate(WEEKDAYS)),
+            "slot_forms": range(1, SLOT_FORMS + 1),
+            "cap": services.fee_cap(acc.school),
+            "form": request.POST,
+            "error": error,
+            "field": field,
+        },
+        status=400 if error else 200,
     )
