@@ -40,7 +40,8 @@ api = NinjaAPI(
 )
 
 
-def error(request, status: int, code: str, message: str, **extra):
+def error(request, status: int, code: str, message: str, /, **extra):
+    # Positional-only: a rule's numbers may include names such as `status`.
     return api.create_response(request, {"code": code, "message": message, **extra}, status=status)
 
 

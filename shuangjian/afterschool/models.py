@@ -6,7 +6,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
-from shuangjian.org.models import Region, School, Staff, Student, Term, Venue
+from shuangjian.org.models import Region, School, Staff, Student, Term, Venue, mobile_validator
 
 
 class Category(models.TextChoices):
@@ -30,20 +30,92 @@ JUNIOR_ONLY = frozenset({Category.SUBJECT_EXTENSION, Category.BASIC_CLASS, Categ
 JUNIOR_FROM = 7
 
 
+class OutsideStaff(models.Model):
+    """AS-07: a person from outside the school's teaching staff (a retired teacher, a vetted
+    professional, a volunteer) admitted through the school's approval with qualification records.
+    They may teach a programme alongside its lead teacher while approved and valid."""
+
+    class Kind(models.TextChoices):
+        RETIRED_TEACHER = "retired_teacher", _("Retired teacher")
+        HERITAGE_BEARER = "heritage_bearer", _("Intangible-heritage bearer")
+        CRAFTSMAN = "craftsman", _("Craftsman")
+        ARTIST = "artist", _("Artist")
+        COACH = "coach", _("Coach")
+        SCIENTIST = "scientist", _("Scientist")
+        VOLUNTEER = "volunteer", _("Volunteer")
+        PARENT_VOLUNTEER = "parent_volunteer", _("Parent volunteer")
+
+    class Status(models.TextChoices):
+        APPLIED = "applied", _("Applied")
+        APPROVED = "approved", _("Approved")
+        REJECTED = "rejected", _("Rejected")
+
+    school = models.ForeignKey(School, on_delete=models.CASCADE, related_name="outside_staff")
+    name = models.CharField(_("name"), max_length=40)
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    mobile = models.CharField(_("mobile"), max_length=11, validators=[mobile_validator])
+    qualification = models.TextField(_("qualification"), max_length=1000)
+    background_check_confirmed = models.BooleanField(_("background check confirmed"), default=False)
+    confirmed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    confirmed_on = models.DateField(_("background check confirmed on"), null=True, blank=True)
+    valid_until = models.DateField(_("valid until"))
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.APPLIED
+    )
+    reason = models.CharField(_("reason"), max_length=500, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["school", "name", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(status="rejected") | ~Q(reason=""),
+                name="outsidestaff_rejection_has_reason",
+            ),
+            models.CheckConstraint(
+                condition=~Q(qualification=""), name="outsidestaff_has_qualification"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.get_kind_display()})"
+
+    def is_valid_on(self, day) -> bool:
+        """Approved and not yet expired on the given day."""
+        return self.status == self.Status.APPROVED and self.valid_until >= day
+
+
 class Programme(models.Model):
     class Status(models.TextChoices):
         PROPOSED = "proposed", _("Proposed")
         APPROVED = "approved", _("Approved")
 
     school = models.ForeignKey(School, on_delete=models.CASCADE, related_name="programmes")
-    term = models.ForeignKey(Term, on_delete=models.PROTECT, related_name="programmes")
+    # RESTRICT: kept while programmes use them, but they go with their school as a whole.
+    term = models.ForeignKey(Term, on_delete=models.RESTRICT, related_name="programmes")
     name = models.CharField(_("name"), max_length=60)
     category = models.CharField(_("category"), max_length=20, choices=Category.choices)
     grade_from = models.PositiveSmallIntegerField(_("from grade"))
     grade_to = models.PositiveSmallIntegerField(_("to grade"))
     capacity = models.PositiveIntegerField(_("capacity"))
-    venue = models.ForeignKey(Venue, on_delete=models.PROTECT, related_name="programmes")
-    lead = models.ForeignKey(Staff, on_delete=models.PROTECT, related_name="programmes")
+    venue = models.ForeignKey(Venue, on_delete=models.RESTRICT, related_name="programmes")
+    lead = models.ForeignKey(Staff, on_delete=models.RESTRICT, related_name="programmes")
+    outside_staff = models.ForeignKey(
+        OutsideStaff,
+        on_delete=models.RESTRICT,
+        null=True,
+        blank=True,
+        related_name="programmes",
+        verbose_name=_("outside staff"),
+    )
     fee = models.DecimalField(_("fee per term (yuan)"), max_digits=8, decimal_places=2, default=0)
     status = models.CharField(
         _("status"), max_length=10, choices=Status.choices, default=Status.PROPOSED
@@ -314,7 +386,7 @@ class AgreementSignature(models.Model):
         Application, on_delete=models.CASCADE, related_name="signatures"
     )
     agreement = models.ForeignKey(
-        ServiceAgreement, on_delete=models.PROTECT, related_name="signatures"
+        ServiceAgreement, on_delete=models.RESTRICT, related_name="signatures"
     )
     signer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     signed_at = models.DateTimeField(auto_now_add=True)

@@ -15,6 +15,7 @@ from .models import (
     Application,
     Enrolment,
     FeeExemption,
+    OutsideStaff,
     Preference,
     Programme,
     ProgrammeSlot,
@@ -63,7 +64,7 @@ def programmes(school: School, term: Term | None, approved_only: bool = False) -
     if approved_only:
         qs = qs.filter(status=Programme.Status.APPROVED)
     qs = (
-        qs.select_related("venue", "lead")
+        qs.select_related("venue", "lead", "outside_staff")
         .prefetch_related(Prefetch("slots", queryset=ProgrammeSlot.objects.order_by("weekday")))
         .annotate(
             n_taken=Count("enrolments", filter=Q(enrolments__status="allocated")),
@@ -284,3 +285,24 @@ def exempt_pupils(school: School, term: Term | None) -> list[ExemptRow]:
 
 def may_see_exempt_list(acc: SchoolAccess) -> bool:
     return bool(acc.roles & _SCHOOL_WIDE_ROSTER)
+
+
+# -- Outside staff (AS-07) ----------------------------------------------------------------------
+
+
+def outside_staff(school: School) -> list[OutsideStaff]:
+    """Every outside person registered with the school, newest decisions first by status."""
+    return list(
+        OutsideStaff.objects.filter(school=school)
+        .select_related("confirmed_by", "decided_by")
+        .order_by("status", "name", "id")
+    )
+
+
+def teachable_outside_staff(school: School, today: date) -> list[OutsideStaff]:
+    """Outside people who may be attached to a programme today: approved and not expired."""
+    return list(
+        OutsideStaff.objects.filter(
+            school=school, status=OutsideStaff.Status.APPROVED, valid_until__gte=today
+        ).order_by("name", "id")
+    )

@@ -33,6 +33,7 @@ from shuangjian.org.models import (
     Term,
     User,
     Venue,
+    mobile_validator,
 )
 from shuangjian.org.selectors import school_calendar
 from shuangjian.rules import afterschool as as_rules
@@ -50,6 +51,7 @@ from .models import (
     Enrolment,
     FeeCap,
     FeeExemption,
+    OutsideStaff,
     Preference,
     Programme,
     ProgrammeSlot,
@@ -185,11 +187,15 @@ def create_programme(
     lead: Staff,
     fee: Decimal,
     slots: Sequence[SlotIn],
+    outside_staff: OutsideStaff | None = None,
 ) -> Programme:
-    """A proposed programme (AS-02, AS-06, AS-07, AS-10, AS-14)."""
+    """A proposed programme (AS-02, AS-06, AS-07, AS-10, AS-14), optionally taught alongside the
+    lead teacher by an approved outside person (AS-07)."""
     _require(may_propose(acc), "propose_programme")
     school = acc.school
     if term.school_id != school.id or venue.school_id != school.id or lead.school_id != school.id:
+        raise PermissionDenied("other_school")
+    if outside_staff is not None and outside_staff.school_id != school.id:
         raise PermissionDenied("other_school")
     name = (name or "").strip()
     if not name:
@@ -230,6 +236,8 @@ def create_programme(
     check_fee(school, fee)
     slots = list(slots)
     _validate_slots(slots)
+    if outside_staff is not None:
+        _check_outside_staff(outside_staff.id)
     # Lock the venue and the lead so that two proposals cannot both pass the clash check.
     Venue.objects.select_for_update().filter(id=venue.id).first()
     Staff.objects.select_for_update().filter(id=lead.id).first()
@@ -244,6 +252,7 @@ def create_programme(
         capacity=capacity,
         venue=venue,
         lead=lead,
+        outside_staff=outside_staff,
         fee=fee,
         proposed_by=_actor(acc),
     )
@@ -282,10 +291,168 @@ def approve_programme(*, acc: SchoolAccess, programme: Programme) -> Programme:
         list(programme.slots.all()),
         [Programme.Status.APPROVED],
     )
+    if programme.outside_staff_id is not None:
+        _check_outside_staff(programme.outside_staff_id)
     programme.status = Programme.Status.APPROVED
     programme.approved_by = _actor(acc)
     programme.save(update_fields=["status", "approved_by"])
     return programme
+
+
+# -- Outside staff (AS-07) ----------------------------------------------------------------------
+
+# Who may register outside staff; only APPROVERS admit them.
+REGISTRARS = MANAGERS
+
+
+def may_register_outside_staff(acc: SchoolAccess) -> bool:
+    return bool(acc.roles & REGISTRARS)
+
+
+def _check_outside_staff(outside_staff_id: int) -> OutsideStaff:
+    """An outside person may teach only while approved and not expired (locks the row, so that a
+    rejection cannot slip in between the check and the write)."""
+    person = OutsideStaff.objects.select_for_update().get(id=outside_staff_id)
+    if person.status != OutsideStaff.Status.APPROVED:
+        raise RuleViolation(
+            _("%(name)s has not been approved by the school to teach.") % {"name": person.name},
+            code="outside_staff_not_approved",
+            rule="AS-07",
+            field="outside_staff",
+            status=person.status,
+        )
+    today = timezone.localdate()
+    if person.valid_until < today:
+        raise RuleViolation(
+            _("The approval of %(name)s expired on %(date)s.")
+            % {"name": person.name, "date": person.valid_until.isoformat()},
+            code="outside_staff_expired",
+            rule="AS-07",
+            field="outside_staff",
+            valid_until=person.valid_until.isoformat(),
+        )
+    return person
+
+
+@transaction.atomic
+def register_outside_staff(
+    *,
+    acc: SchoolAccess,
+    name: str,
+    kind: str,
+    mobile: str,
+    qualification: str,
+    valid_until: date | None,
+    background_check_confirmed: bool = False,
+) -> OutsideStaff:
+    """Record an outside person's application to teach, with their qualification (AS-07)."""
+    _require(may_register_outside_staff(acc), "register_outside_staff")
+    name = (name or "").strip()
+    if not name:
+        raise ValidationError({"name": [_("Give the person's name.")]}, code="required")
+    if len(name) > 40:
+        raise ValidationError({"name": [_("At most 40 characters.")]}, code="invalid")
+    if kind not in OutsideStaff.Kind.values:
+        raise ValidationError({"kind": [_("Choose a kind of outside staff.")]}, code="invalid")
+    mobile = (mobile or "").strip()
+    try:
+        mobile_validator(mobile)
+    except ValidationError:
+        raise ValidationError(
+            {"mobile": [_("Enter an 11-digit mainland mobile number.")]}, code="invalid"
+        ) from None
+    qualification = (qualification or "").strip()
+    if not qualification:
+        raise ValidationError(
+            {"qualification": [_("Describe the person's qualification.")]}, code="required"
+        )
+    if len(qualification) > 1000:
+        raise ValidationError({"qualification": [_("At most 1000 characters.")]}, code="invalid")
+    if valid_until is None:
+        raise ValidationError(
+            {"valid_until": [_("Give the date the approval is valid until.")]}, code="required"
+        )
+    today = timezone.localdate()
+    if valid_until <= today:
+        raise ValidationError(
+            {"valid_until": [_("The validity date must be in the future.")]}, code="invalid"
+        )
+    confirmed = bool(background_check_confirmed)
+    return OutsideStaff.objects.create(
+        school=acc.school,
+        name=name,
+        kind=kind,
+        mobile=mobile,
+        qualification=qualification,
+        valid_until=valid_until,
+        background_check_confirmed=confirmed,
+        confirmed_by=_actor(acc) if confirmed else None,
+        confirmed_on=today if confirmed else None,
+        created_by=_actor(acc),
+    )
+
+
+def _outside_staff_of(acc: SchoolAccess, person: OutsideStaff) -> OutsideStaff:
+    row = OutsideStaff.objects.select_for_update().filter(id=person.id).first()
+    if row is None or row.school_id != acc.school.id:
+        raise PermissionDenied("other_school")
+    return row
+
+
+@transaction.atomic
+def confirm_background_check(*, acc: SchoolAccess, person: OutsideStaff) -> OutsideStaff:
+    """The school records that the person's background check has been done (AS-07)."""
+    _require(may_register_outside_staff(acc), "confirm_background_check")
+    person = _outside_staff_of(acc, person)
+    if not person.background_check_confirmed:
+        person.background_check_confirmed = True
+        person.confirmed_by = _actor(acc)
+        person.confirmed_on = timezone.localdate()
+        person.save(update_fields=["background_check_confirmed", "confirmed_by", "confirmed_on"])
+    return person
+
+
+@transaction.atomic
+def approve_outside_staff(*, acc: SchoolAccess, person: OutsideStaff) -> OutsideStaff:
+    """The principal or academic office admits an outside person (AS-07): only with a confirmed
+    background check and a validity date still ahead."""
+    _require(may_approve(acc), "approve_outside_staff")
+    person = _outside_staff_of(acc, person)
+    if person.status == OutsideStaff.Status.APPROVED:
+        return person
+    if not person.background_check_confirmed:
+        raise RuleViolation(
+            _("Confirm the background check before approving."),
+            code="background_check_missing",
+            rule="AS-07",
+            field="background_check_confirmed",
+        )
+    if person.valid_until <= timezone.localdate():
+        raise RuleViolation(
+            _("The validity date %(date)s has passed; register the person again.")
+            % {"date": person.valid_until.isoformat()},
+            code="expired",
+            rule="AS-07",
+            field="valid_until",
+            valid_until=person.valid_until.isoformat(),
+        )
+    person.status = OutsideStaff.Status.APPROVED
+    person.reason = ""
+    person.decided_by = _actor(acc)
+    person.save(update_fields=["status", "reason", "decided_by"])
+    return person
+
+
+@transaction.atomic
+def reject_outside_staff(*, acc: SchoolAccess, person: OutsideStaff, reason: str) -> OutsideStaff:
+    """The school refuses (or withdraws) an outside person's admission, with a reason (AS-07)."""
+    _require(may_approve(acc), "reject_outside_staff")
+    person = _outside_staff_of(acc, person)
+    person.reason = _reason(reason, required=True)
+    person.status = OutsideStaff.Status.REJECTED
+    person.decided_by = _actor(acc)
+    person.save(update_fields=["status", "reason", "decided_by"])
+    return person
 
 
 @transaction.atomic

@@ -31,6 +31,11 @@ urlpatterns = [
         name="afterschool_participants",
     ),
     path("s/<int:school_id>/afterschool/fees/", views.fees, name="afterschool_fees"),
+    path(
+        "s/<int:school_id>/afterschool/outside-staff/",
+        views.outside_staff,
+        name="afterschool_outside_staff",
+    ),
     path("s/<int:school_id>/afterschool/propose/", views.propose, name="afterschool_propose"),
     path(
         "children/<int:student_id>/afterschool/application/",

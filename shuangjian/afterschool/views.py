@@ -23,7 +23,15 @@ from shuangjian.org.models import School, Staff, Student, Venue
 from shuangjian.rules.allocation import MAX_CHOICES
 
 from . import selectors, services
-from .models import WEEKDAYS, Application, Category, Enrolment, Programme, ServiceAgreement
+from .models import (
+    WEEKDAYS,
+    Application,
+    Category,
+    Enrolment,
+    OutsideStaff,
+    Programme,
+    ServiceAgreement,
+)
 
 
 def _int(value) -> int | None:
@@ -509,6 +517,15 @@ def _proposal(request, acc, term) -> dict:
         fee = None
     if fee is None or not fee.is_finite() or abs(fee) >= 10**6:
         raise ValidationError({"fee": [_("Enter an amount in yuan.")]}, code="invalid")
+    outside = None
+    if p.get("outside_staff", "").strip():
+        outside = OutsideStaff.objects.filter(
+            school=acc.school, id=_int(p.get("outside_staff", "").strip())
+        ).first()
+        if outside is None:
+            raise ValidationError(
+                {"outside_staff": [_("Choose an approved outside person.")]}, code="invalid"
+            )
     slots = []
     for i in range(1, SLOT_FORMS + 1):
         day, start, end = (p.get(f"slot_{i}_{k}", "") for k in ("weekday", "start", "end"))
@@ -531,6 +548,7 @@ def _proposal(request, acc, term) -> dict:
         "lead": lead,
         "fee": fee,
         "slots": slots,
+        "outside_staff": outside,
     }
 
 
@@ -564,7 +582,95 @@ def propose(request, school_id: int):
             "weekdays": list(enumerate(WEEKDAYS)),
             "slot_forms": range(1, SLOT_FORMS + 1),
             "cap": services.fee_cap(acc.school),
+            "outside_staff": selectors.teachable_outside_staff(acc.school, timezone.localdate()),
             "form": request.POST,
+            "error": error,
+            "field": field,
+        },
+        status=400 if error else 200,
+    )
+
+
+# -- Outside staff (AS-07) ----------------------------------------------------------------------
+
+
+@login_required
+def outside_staff(request, school_id: int):
+    """Outside people admitted to teach: register (after-school staff and the school office),
+    confirm the background check, approve or reject (principal or academic office)."""
+    acc = access_school(request.user, school_id)
+    if not services.may_propose(acc):
+        raise PermissionDenied("view_outside_staff")
+    error, field = "", ""
+    if request.method == "POST":
+        action = request.POST.get("action", "")
+        if action == "register":
+            if not services.may_register_outside_staff(acc):
+                raise PermissionDenied("register_outside_staff")
+        elif action in ("approve", "reject"):
+            if not services.may_approve(acc):
+                raise PermissionDenied(f"{action}_outside_staff")
+        elif action == "confirm":
+            if not services.may_register_outside_staff(acc):
+                raise PermissionDenied("confirm_background_check")
+        else:
+            raise Http404
+        person = None
+        if action != "register":
+            person = OutsideStaff.objects.filter(
+                school=acc.school, id=_int(request.POST.get("person", ""))
+            ).first()
+            if person is None:
+                raise Http404
+        try:
+            if action == "register":
+                raw = request.POST.get("valid_until", "").strip()
+                try:
+                    valid_until = parse_date(raw) if raw else None
+                except ValueError:
+                    valid_until = None
+                if raw and valid_until is None:
+                    raise ValidationError(
+                        {"valid_until": [_("Enter a date (YYYY-MM-DD).")]}, code="invalid"
+                    )
+                services.register_outside_staff(
+                    acc=acc,
+                    name=request.POST.get("name", ""),
+                    kind=request.POST.get("kind", ""),
+                    mobile=request.POST.get("mobile", ""),
+                    qualification=request.POST.get("qualification", ""),
+                    valid_until=valid_until,
+                    background_check_confirmed=request.POST.get("background_check") == "1",
+                )
+                done = _("Outside person registered; the school will review the application.")
+            elif action == "confirm":
+                services.confirm_background_check(acc=acc, person=person)
+                done = _("Background check confirmed.")
+            elif action == "approve":
+                services.approve_outside_staff(acc=acc, person=person)
+                done = _("Outside person approved.")
+            else:
+                services.reject_outside_staff(
+                    acc=acc, person=person, reason=request.POST.get("reason", "")
+                )
+                done = _("Outside person rejected.")
+        except ValidationError as exc:
+            error, field = " ".join(_errors(exc)), _field(exc)
+        else:
+            messages.success(request, done)
+            return redirect(request.get_full_path())
+    return render(
+        request,
+        "afterschool/outside_staff.html",
+        {
+            "school": acc.school,
+            "rows": selectors.outside_staff(acc.school),
+            "kinds": OutsideStaff.Kind.choices,
+            "today": timezone.localdate(),
+            "can_register": services.may_register_outside_staff(acc),
+            "can_approve": services.may_approve(acc),
+            "can_manage": services.may_manage(acc),
+            "form": request.POST if request.POST.get("action") == "register" else {},
             "error": error,
             "field": field,
         },

@@ -6,6 +6,7 @@ import unicodedata
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
+from shuangjian.afterschool.demo import load_afterschool_demo
 from shuangjian.complaints.demo import load_complaints_demo
 from shuangjian.homework.demo import load_homework_demo
 from shuangjian.letters.demo import load_letters_demo
@@ -57,6 +58,7 @@ class Command(BaseCommand):
                 survey = load_surveys_demo(seed=seed)
                 self.stdout.write(f"家长问卷演示数据：{survey.title}（已结束）\n")
                 load_letters_demo(seed=seed, stdout=self.stdout)
+                load_afterschool_demo(seed=seed, stdout=self.stdout)
         except DemoDataExists as exc:
             raise CommandError(str(exc)) from exc
         self.stdout.write(f"用时 {time.perf_counter() - started:.1f} 秒\n")
