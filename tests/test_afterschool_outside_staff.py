@@ -8,7 +8,7 @@ from datetime import timedelta
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from shuangjian.afterschool import services
 from shuangjian.afterschool.models import OutsideStaff, Programme
@@ -17,6 +17,14 @@ from shuangjian.org.access import access_school, operator_access
 from tests.afterschool_world import lead, programme, term, venue
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _english(settings):
+    """These tests read the English labels: the pages speak English here."""
+    settings.LANGUAGE_CODE = "en"
+    with translation.override("en"):
+        yield
 
 
 def _today():
