@@ -136,6 +136,15 @@ def test_a_term_of_afterschool_service(db):
     assert all(n <= cap for _name, n, cap in over)
     assert Enrolment.objects.filter(status="allocated").count() == counts["allocated"] > 0
 
+    # Outside teachers: three admitted and teaching beside a lead teacher, one still applying.
+    from shuangjian.afterschool.models import OutsideStaff
+
+    assert counts["outside_staff"] == 4
+    assert (
+        OutsideStaff.objects.filter(status="approved", background_check_confirmed=True).count() == 3
+    )
+    assert Programme.objects.filter(outside_staff__status="approved").count() >= 3
+
     # A reset takes everything with the school; the same seed and day give the same rows.
     demo.load_demo(reset=True)
     assert not Programme.objects.exists() and not Application.objects.exists()

@@ -20,7 +20,7 @@ are not translated (like `org.demo`).
 """
 
 import random
-from datetime import date, time
+from datetime import date, time, timedelta
 from decimal import Decimal
 from typing import TextIO
 
@@ -48,6 +48,7 @@ from .models import (
     ApplicationEvent,
     Category,
     Enrolment,
+    OutsideStaff,
     Preference,
     Programme,
     ServiceAgreement,
@@ -180,9 +181,60 @@ class _Builder:
         )
         return row.staff.user
 
+    def outside_staff(self) -> int:
+        """Three admitted outside teachers beside the lead teachers, and one still waiting."""
+        until = timezone.localdate() + timedelta(days=365)
+        people = [
+            (
+                "王淑芬",
+                OutsideStaff.Kind.HERITAGE_BEARER,
+                "13904210001",
+                "朝阳剪纸市级非遗传承人，从事剪纸教学20年",
+                "剪纸",
+            ),
+            (
+                "李国强",
+                OutsideStaff.Kind.COACH,
+                "13904210002",
+                "国家二级武术裁判，区业余体校教练",
+                "武术",
+            ),
+            (
+                "赵文华",
+                OutsideStaff.Kind.RETIRED_TEACHER,
+                "13904210003",
+                "退休小学语文高级教师，书法协会会员",
+                "书法",
+            ),
+        ]
+        for name, kind, mobile, qualification, programme in people:
+            person = services.register_outside_staff(
+                acc=self.staff_acc,
+                name=name,
+                kind=kind,
+                mobile=mobile,
+                qualification=qualification,
+                valid_until=until,
+                background_check_confirmed=True,
+            )
+            services.approve_outside_staff(acc=self.manager, person=person)
+            Programme.objects.filter(
+                school=self.school, term=self.term, name__contains=programme
+            ).update(outside_staff=person)
+        services.register_outside_staff(
+            acc=self.staff_acc,
+            name="孙丽",
+            kind=OutsideStaff.Kind.PARENT_VOLUNTEER,
+            mobile="13904210004",
+            qualification="学生家长，市图书馆阅读推广志愿者",
+            valid_until=until,
+        )
+        return len(people) + 1
+
     def build(self) -> dict:
         services.save_settings(acc=self.manager, hotline=HOTLINE, mailbox=MAILBOX)
         programmes, popularity = self.programmes()
+        outside = self.outside_staff()
         agreement = services.publish_agreement(acc=self.manager, term=self.term, text=AGREEMENT)
         apps = self.applications(agreement)
         prefs = self.preferences(apps, programmes, popularity)
@@ -196,6 +248,7 @@ class _Builder:
         counts = {
             "term": self.term.name,
             "programmes": len(programmes),
+            "outside_staff": outside,
             "applications": len(apps),
             "preferences": prefs,
             "allocation_run": run.seed,

@@ -7,6 +7,7 @@ from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
 from shuangjian.org.models import Region, School, Staff, Student, Term, Venue, mobile_validator
+from shuangjian.rules import afterschool as as_rules
 
 
 class Category(models.TextChoices):
@@ -444,3 +445,34 @@ class FeeExemption(models.Model):
 
     def __str__(self) -> str:
         return f"{self.student} {self.term}"
+
+
+class WorkHours(models.Model):
+    """A region's normal end of work by season (AS-01): service must not end earlier.
+
+    The nearest region above a school that has a row applies (county, then city, then
+    province); without any, the defaults of rules.afterschool.WorkEndTimes.
+    """
+
+    region = models.OneToOneField(Region, on_delete=models.CASCADE, related_name="work_hours")
+    summer_end = models.TimeField(_("end of work, summer timetable"))
+    winter_end = models.TimeField(_("end of work, winter timetable"))
+    summer_from = models.DateField(
+        _("summer timetable starts (any year)"),
+        help_text=_("Only the month and day are used."),
+    )
+    winter_from = models.DateField(
+        _("winter timetable starts (any year)"),
+        help_text=_("Only the month and day are used."),
+    )
+
+    def __str__(self) -> str:
+        return f"{self.region}: {self.summer_end:%H:%M} / {self.winter_end:%H:%M}"
+
+    def as_rule(self) -> as_rules.WorkEndTimes:
+        return as_rules.WorkEndTimes(
+            summer=self.summer_end,
+            winter=self.winter_end,
+            summer_from=(self.summer_from.month, self.summer_from.day),
+            winter_from=(self.winter_from.month, self.winter_from.day),
+        )

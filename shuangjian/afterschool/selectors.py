@@ -7,6 +7,7 @@ from django.db.models import Count, Prefetch, Q
 
 from shuangjian.org.access import _SCHOOL_WIDE_ROSTER, SchoolAccess
 from shuangjian.org.models import CareFlag, Role, School, Student, StudentCareFlag, Term
+from shuangjian.rules import afterschool as as_rules
 from shuangjian.rules.allocation import PRIORITY_FLAGS, has_priority
 
 from .models import (
@@ -21,6 +22,7 @@ from .models import (
     ProgrammeSlot,
     SchoolAfterschoolSettings,
     ServiceAgreement,
+    WorkHours,
 )
 
 
@@ -306,3 +308,18 @@ def teachable_outside_staff(school: School, today: date) -> list[OutsideStaff]:
             school=school, status=OutsideStaff.Status.APPROVED, valid_until__gte=today
         ).order_by("name", "id")
     )
+
+
+def work_end_times(school: School) -> as_rules.WorkEndTimes:
+    """The end-of-work setting of the nearest region above the school (county first)."""
+    return region_work_hours(school.county)
+
+
+def region_work_hours(region) -> as_rules.WorkEndTimes:
+    """The setting of the region itself or of the nearest region above it; else the defaults."""
+    chain = [r.id for r in region.ancestors_and_self()]
+    rows = {w.region_id: w for w in WorkHours.objects.filter(region_id__in=chain)}
+    for region_id in chain:
+        if region_id in rows:
+            return rows[region_id].as_rule()
+    return as_rules.WorkEndTimes()

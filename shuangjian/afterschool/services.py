@@ -25,6 +25,7 @@ from shuangjian.notify.services import send
 from shuangjian.org.access import SchoolAccess
 from shuangjian.org.models import (
     Guardianship,
+    Region,
     Role,
     School,
     Staff,
@@ -39,6 +40,7 @@ from shuangjian.org.selectors import school_calendar
 from shuangjian.rules import afterschool as as_rules
 from shuangjian.rules import allocation as alloc
 
+from . import selectors
 from .models import (
     EXEMPT_FLAGS,
     JUNIOR_FROM,
@@ -57,6 +59,7 @@ from .models import (
     ProgrammeSlot,
     SchoolAfterschoolSettings,
     ServiceAgreement,
+    WorkHours,
 )
 
 Status = Enrolment.Status
@@ -477,7 +480,8 @@ def check_timetable(
     school: School, week_start: date, end_times: as_rules.WorkEndTimes | None = None
 ) -> as_rules.WeekCheck:
     """The week from `week_start` (moved back to its Monday) against "5+2": approved programmes'
-    sessions on the school's working school days."""
+    sessions on the school's working school days, ending no earlier than the end of work set
+    by the school's region (WorkHours) or the defaults."""
     monday = week_start - timedelta(days=week_start.weekday())
     sunday = monday + timedelta(days=6)
     calendar = school_calendar(school, monday, sunday)
@@ -503,7 +507,7 @@ def check_timetable(
         )
         for d in calendar.days
     ]
-    return as_rules.check_week(sessions, days, end_times)
+    return as_rules.check_week(sessions, days, end_times or selectors.work_end_times(school))
 
 
 # -- Preferences (AS-03, AS-06) -----------------------------------------------------------------
@@ -1096,3 +1100,27 @@ def sign_agreement(
     app.save(update_fields=["status", "updated_at"])
     _event(app, user)
     return sig
+
+
+@transaction.atomic
+def set_work_hours(
+    *, region: Region, summer_end, winter_end, summer_from, winter_from
+) -> WorkHours:
+    """A bureau sets its region's end of work by season (AS-01)."""
+    if (summer_from.month, summer_from.day) == (winter_from.month, winter_from.day):
+        raise RuleViolation(
+            _("The summer and winter timetables must start on different days."),
+            code="invalid",
+            rule="AS-01",
+            field="winter_from",
+        )
+    row, _created = WorkHours.objects.update_or_create(
+        region=region,
+        defaults={
+            "summer_end": summer_end,
+            "winter_end": winter_end,
+            "summer_from": summer_from,
+            "winter_from": winter_from,
+        },
+    )
+    return row

@@ -3,6 +3,9 @@ from django.urls import path
 from . import views
 
 urlpatterns = [
+    path(
+        "r/<int:region_id>/afterschool/work-hours/", views.work_hours, name="afterschool_work_hours"
+    ),
     path("s/<int:school_id>/afterschool/", views.school_programmes, name="afterschool"),
     path(
         "s/<int:school_id>/afterschool/schedule/",

@@ -9,6 +9,7 @@ result, waiting-list position, free places to join.
 from datetime import date
 from decimal import Decimal
 
+from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -17,9 +18,10 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.dateparse import parse_date
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
-from shuangjian.org.access import _SCHOOL_WIDE_ROSTER, access_child, access_school
-from shuangjian.org.models import School, Staff, Student, Venue
+from shuangjian.org.access import _SCHOOL_WIDE_ROSTER, access_child, access_region, access_school
+from shuangjian.org.models import RegionRole, School, Staff, Student, Venue
 from shuangjian.rules.allocation import MAX_CHOICES
 
 from . import selectors, services
@@ -675,4 +677,55 @@ def outside_staff(request, school_id: int):
             "field": field,
         },
         status=400 if error else 200,
+    )
+
+
+class WorkHoursForm(forms.Form):
+    summer_end = forms.TimeField(
+        label=gettext_lazy("End of work, summer timetable"),
+        widget=forms.TimeInput(attrs={"type": "time"}),
+    )
+    winter_end = forms.TimeField(
+        label=gettext_lazy("End of work, winter timetable"),
+        widget=forms.TimeInput(attrs={"type": "time"}),
+    )
+    summer_from = forms.DateField(
+        label=gettext_lazy("Summer timetable starts"),
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+    winter_from = forms.DateField(
+        label=gettext_lazy("Winter timetable starts"),
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+
+
+@login_required
+def work_hours(request, region_id: int):
+    """The region's end of work by season, which after-school service may not end before."""
+    role, region = access_region(request.user, region_id)
+    current = selectors.region_work_hours(region)
+    form = WorkHoursForm(
+        request.POST or None,
+        initial={
+            "summer_end": current.summer,
+            "winter_end": current.winter,
+            "summer_from": date(2026, *current.summer_from),
+            "winter_from": date(2026, *current.winter_from),
+        },
+    )
+    if request.method == "POST":
+        if role.kind != RegionRole.Kind.OFFICER:
+            raise PermissionDenied("set_work_hours")
+        if form.is_valid():
+            try:
+                services.set_work_hours(region=region, **form.cleaned_data)
+            except ValidationError as exc:
+                form.add_error(getattr(exc, "field", None), exc.messages)
+            else:
+                messages.success(request, _("Saved."))
+                return redirect("afterschool_work_hours", region_id=region.id)
+    return render(
+        request,
+        "afterschool/work_hours.html",
+        {"region": region, "form": form, "can_edit": role.kind == RegionRole.Kind.OFFICER},
     )
