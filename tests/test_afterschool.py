@@ -328,7 +328,45 @@ def test_programme_list_query_count(world, django_assert_max_num_queries):
     for n in range(4):
         programme(world, f"社团{n}", slots=[SlotIn(n, time(16), time(18))])
     t = term(world)
-    with django_assert_max_num_queries(2):
+    with django_assert_max_num_queries(3):  # programmes, slots, assistants
         rows = selectors.programmes(world.school, t)
         assert [len(r.slots) for r in rows] == [1, 1, 1, 1]
         assert {r.programme.venue.name for r in rows}
+
+
+def test_assistant_staff_are_held_to_the_same_clash_rule(world):
+    from datetime import time
+
+    from shuangjian.afterschool import services as svc
+    from shuangjian.afterschool.models import Programme
+    from shuangjian.org.access import access_school
+    from shuangjian.org.models import Staff, Venue
+
+    acc = access_school(world.principal, world.school.id)
+    term = world.school.terms.first()
+    hall, field = (
+        Venue.objects.create(school=world.school, name=n, kind="hall", capacity=80)
+        for n in ("礼堂", "球场")
+    )
+    lead, helper = Staff.objects.filter(school=world.school)[:2]
+    slot = [svc.SlotIn(0, time(16, 0), time(17, 30))]
+    base = {
+        "acc": acc,
+        "term": term,
+        "category": "sports",
+        "grade_from": 3,
+        "grade_to": 6,
+        "capacity": 30,
+        "fee": 0,
+        "slots": slot,
+    }
+    first = svc.create_programme(name="篮球", venue=hall, lead=lead, assistants=[helper], **base)
+    assert list(first.assistants.all()) == [helper]
+    other = Staff.objects.filter(school=world.school).exclude(id__in=[lead.id, helper.id]).first()
+    try:
+        svc.create_programme(name="足球", venue=field, lead=other, assistants=[helper], **base)
+    except Exception as exc:  # the assistant is busy with 篮球 at that time
+        assert getattr(exc, "code", "") == "staff_clash"
+    else:
+        raise AssertionError("an assistant was double-booked")
+    assert not Programme.objects.filter(name="足球").exists()

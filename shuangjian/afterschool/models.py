@@ -109,6 +109,9 @@ class Programme(models.Model):
     capacity = models.PositiveIntegerField(_("capacity"))
     venue = models.ForeignKey(Venue, on_delete=models.RESTRICT, related_name="programmes")
     lead = models.ForeignKey(Staff, on_delete=models.RESTRICT, related_name="programmes")
+    assistants = models.ManyToManyField(
+        Staff, blank=True, related_name="assisted_programmes", verbose_name=_("assistant staff")
+    )
     outside_staff = models.ForeignKey(
         OutsideStaff,
         on_delete=models.RESTRICT,

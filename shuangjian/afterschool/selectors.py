@@ -67,7 +67,9 @@ def programmes(school: School, term: Term | None, approved_only: bool = False) -
         qs = qs.filter(status=Programme.Status.APPROVED)
     qs = (
         qs.select_related("venue", "lead", "outside_staff")
-        .prefetch_related(Prefetch("slots", queryset=ProgrammeSlot.objects.order_by("weekday")))
+        .prefetch_related(
+            Prefetch("slots", queryset=ProgrammeSlot.objects.order_by("weekday")), "assistants"
+        )
         .annotate(
             n_taken=Count("enrolments", filter=Q(enrolments__status="allocated")),
             n_waiting=Count("enrolments", filter=Q(enrolments__status="waitlisted")),

@@ -119,18 +119,21 @@ def _check_clashes(
     programme_id: int | None,
     term: Term,
     venue_id: int,
-    lead_id: int,
+    staff_ids: set[int],
     slots: Sequence,
     statuses: Iterable[str],
 ) -> None:
-    """The same venue or the same lead teacher may not hold two programmes at the same time."""
+    """The same venue, or the same member of staff (lead or assistant), may not hold two
+    programmes at the same time."""
     others = (
         ProgrammeSlot.objects.filter(programme__term=term, programme__status__in=list(statuses))
         .exclude(programme_id=programme_id)
         .select_related("programme")
+        .prefetch_related("programme__assistants")
     )
     for other in others:
         p = other.programme
+        their_staff = {p.lead_id, *(a.id for a in p.assistants.all())}
         for slot in slots:
             if not _overlaps(slot, other):
                 continue
@@ -144,9 +147,9 @@ def _check_clashes(
                     other_id=p.id,
                     weekday=slot.weekday,
                 )
-            if p.lead_id == lead_id:
+            if their_staff & staff_ids:
                 raise RuleViolation(
-                    _("The lead teacher already runs “%(other)s” at that time.")
+                    _("A teacher of this programme already runs “%(other)s” at that time.")
                     % {"other": p.name},
                     code="staff_clash",
                     rule="AS-07",
@@ -191,6 +194,7 @@ def create_programme(
     fee: Decimal,
     slots: Sequence[SlotIn],
     outside_staff: OutsideStaff | None = None,
+    assistants: Sequence[Staff] = (),
 ) -> Programme:
     """A proposed programme (AS-02, AS-06, AS-07, AS-10, AS-14), optionally taught alongside the
     lead teacher by an approved outside person (AS-07)."""
@@ -241,10 +245,18 @@ def create_programme(
     _validate_slots(slots)
     if outside_staff is not None:
         _check_outside_staff(outside_staff.id)
-    # Lock the venue and the lead so that two proposals cannot both pass the clash check.
+    assistants = list(assistants)
+    if any(a.school_id != school.id for a in assistants):
+        raise PermissionDenied("other_school")
+    if lead in assistants:
+        raise ValidationError(
+            {"assistants": [_("The lead teacher is not also an assistant.")]}, code="invalid"
+        )
+    staff_ids = {lead.id, *(a.id for a in assistants)}
+    # Lock the venue and the staff so that two proposals cannot both pass the clash check.
     Venue.objects.select_for_update().filter(id=venue.id).first()
-    Staff.objects.select_for_update().filter(id=lead.id).first()
-    _check_clashes(None, term, venue.id, lead.id, slots, Programme.Status.values)
+    list(Staff.objects.select_for_update().filter(id__in=staff_ids))
+    _check_clashes(None, term, venue.id, staff_ids, slots, Programme.Status.values)
     programme = Programme.objects.create(
         school=school,
         term=term,
@@ -263,6 +275,7 @@ def create_programme(
         ProgrammeSlot(programme=programme, weekday=s.weekday, start=s.start, end=s.end)
         for s in slots
     )
+    programme.assistants.set(assistants)
     return programme
 
 
@@ -290,7 +303,7 @@ def approve_programme(*, acc: SchoolAccess, programme: Programme) -> Programme:
         programme.id,
         programme.term,
         programme.venue_id,
-        programme.lead_id,
+        {programme.lead_id, *programme.assistants.values_list("id", flat=True)},
         list(programme.slots.all()),
         [Programme.Status.APPROVED],
     )

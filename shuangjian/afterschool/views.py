@@ -528,6 +528,10 @@ def _proposal(request, acc, term) -> dict:
             raise ValidationError(
                 {"outside_staff": [_("Choose an approved outside person.")]}, code="invalid"
             )
+    assistant_ids = [i for i in (_int(v) for v in p.getlist("assistants")) if i is not None]
+    assistants = list(Staff.objects.filter(school=acc.school, active=True, id__in=assistant_ids))
+    if len(assistants) != len(set(assistant_ids)):
+        raise ValidationError({"assistants": [_("Choose staff of this school.")]}, code="invalid")
     slots = []
     for i in range(1, SLOT_FORMS + 1):
         day, start, end = (p.get(f"slot_{i}_{k}", "") for k in ("weekday", "start", "end"))
@@ -551,6 +555,7 @@ def _proposal(request, acc, term) -> dict:
         "fee": fee,
         "slots": slots,
         "outside_staff": outside,
+        "assistants": assistants,
     }
 
 
