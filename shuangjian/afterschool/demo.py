@@ -256,9 +256,9 @@ class _Builder:
         }
         if self.stdout is not None:
             self.stdout.write(
-                f"After-school demo for {self.school.name} ({self.term.name}): "
-                f"{len(programmes)} programmes, {len(apps)} applications, {prefs} preferences, "
-                f"{allocated} places allocated (run “{run.seed}”, published).\n"
+                f"课后服务演示数据（{self.school.name}，{self.term.name}）：项目 {len(programmes)} 个，"
+                f"校外人员 {outside} 人，申请 {len(apps)} 份，志愿 {prefs} 份，"
+                f"已分配名额 {allocated} 个（方案“{run.seed}”，已公布）\n"
             )
         return counts
 
