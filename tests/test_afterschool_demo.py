@@ -67,7 +67,7 @@ def test_a_term_of_afterschool_service(db):
     demo.load_demo()
     out = StringIO()
     counts = as_demo.load_afterschool_demo(today=TODAY, stdout=out)
-    assert "programmes" in out.getvalue()
+    assert "项目 31 个" in out.getvalue()
     first = digest()
 
     school = School.objects.get(code=demo.SCHOOL_1)
