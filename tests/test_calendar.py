@@ -121,3 +121,12 @@ def test_calendar_page_renders_each_part_once(world, client):
     title = html[html.index("<title>") : html.index("</title>")]
     assert "<h2>" not in title
     assert html.count('name="action" value="term"') == 1
+
+
+def test_removing_a_vacation_with_a_malformed_id_is_a_404_not_a_crash(world, client):
+    client.force_login(world.academic)
+    url = reverse("calendar", args=[world.school.id])
+    assert client.post(url, {"action": "remove_vacation", "vacation": "abc"}).status_code == 404
+    other = world.other_school.vacations.first()
+    assert client.post(url, {"action": "remove_vacation", "vacation": other.id}).status_code == 404
+    assert world.other_school.vacations.filter(id=other.id).exists()

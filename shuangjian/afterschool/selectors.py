@@ -5,7 +5,7 @@ from datetime import date, time
 
 from django.db.models import Count, Prefetch, Q
 
-from shuangjian.org.access import _SCHOOL_WIDE_ROSTER, SchoolAccess
+from shuangjian.org.access import SchoolAccess
 from shuangjian.org.models import CareFlag, Role, School, Student, StudentCareFlag, Term
 from shuangjian.rules import afterschool as as_rules
 from shuangjian.rules.allocation import PRIORITY_FLAGS, has_priority
@@ -288,7 +288,7 @@ def exempt_pupils(school: School, term: Term | None) -> list[ExemptRow]:
 
 
 def may_see_exempt_list(acc: SchoolAccess) -> bool:
-    return bool(acc.roles & _SCHOOL_WIDE_ROSTER)
+    return acc.sees_whole_school
 
 
 # -- Outside staff (AS-07) ----------------------------------------------------------------------

@@ -20,7 +20,7 @@ from django.utils.dateparse import parse_date
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from shuangjian.org.access import _SCHOOL_WIDE_ROSTER, access_child, access_region, access_school
+from shuangjian.org.access import access_child, access_region, access_school
 from shuangjian.org.models import RegionRole, School, Staff, Student, Venue
 from shuangjian.rules.allocation import MAX_CHOICES
 
@@ -212,7 +212,7 @@ def allocation_run(request, school_id: int, run_id: int):
             "run": run,
             "rows": selectors.run_rows(run),
             # Priority comes from care flags (ORG-04): principal and academic office only.
-            "show_priority": bool(acc.roles & _SCHOOL_WIDE_ROSTER),
+            "show_priority": acc.sees_whole_school,
         },
     )
 

@@ -52,6 +52,11 @@ class SchoolAccess:
     led_grades: set[int] = field(default_factory=set)
     official: RegionRole | None = None  # a bureau officer or inspector above the school
 
+    @property
+    def sees_whole_school(self) -> bool:
+        """Principal or academic office: every roster and the sensitive fields (ORG-04)."""
+        return bool(self.roles & _SCHOOL_WIDE_ROSTER)
+
     def can(self, capability: str) -> bool:
         return bool(self.roles & GRANTS[capability]) or (
             capability == Can.VIEW_SCHOOL and self.official is not None
@@ -64,7 +69,7 @@ class SchoolAccess:
     # Rosters -----------------------------------------------------------------------------
     def can_view_roster(self, klass: SchoolClass) -> bool:
         return (
-            bool(self.roles & _SCHOOL_WIDE_ROSTER)
+            self.sees_whole_school
             or klass.id in self.head_class_ids
             or klass.id in self.taught_class_ids
             or klass.grade in self.led_grades
@@ -72,7 +77,7 @@ class SchoolAccess:
 
     def can_see_care_flags(self, klass: SchoolClass) -> bool:
         """Care flags: principal, academic office, and the head teacher of that class only."""
-        return bool(self.roles & _SCHOOL_WIDE_ROSTER) or klass.id in self.head_class_ids
+        return self.sees_whole_school or klass.id in self.head_class_ids
 
     can_see_guardian_contact = can_see_care_flags
 
@@ -92,11 +97,11 @@ class SchoolAccess:
         return self.can_view_roster(klass) or self.official is not None
 
     def can_audit_homework(self) -> bool:
-        return bool(self.roles & _SCHOOL_WIDE_ROSTER)
+        return self.sees_whole_school
 
     def roster_classes(self) -> QuerySet[SchoolClass]:
         qs = SchoolClass.objects.filter(school=self.school)
-        if self.roles & _SCHOOL_WIDE_ROSTER:
+        if self.sees_whole_school:
             return qs
         ids = self.head_class_ids | self.taught_class_ids
         return qs.filter(id__in=ids) | qs.filter(grade__in=self.led_grades)

@@ -293,8 +293,9 @@ def calendar_page(request, school_id: int):
                     )
                     return redirect(request.get_full_path())
             elif action == "remove_vacation":
+                raw = request.POST.get("vacation", "")
                 vacation = get_object_or_404(
-                    Vacation, school=acc.school, id=request.POST.get("vacation", "0")
+                    Vacation, school=acc.school, id=int(raw) if raw.isdigit() else 0
                 )
                 services.remove_vacation(vacation=vacation, actor=request.user)
                 return redirect(request.get_full_path())
