@@ -45,6 +45,10 @@ INSTALLED_APPS = [
     "shuangjian.surveys",
     "shuangjian.letters",
     "shuangjian.afterschool",
+    "shuangjian.afternoon",
+    "shuangjian.asreview",
+    "shuangjian.indicators",
+    "shuangjian.reporting",
 ]
 
 MIDDLEWARE = [

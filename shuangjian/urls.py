@@ -14,6 +14,10 @@ urlpatterns = [
     path("", include("shuangjian.surveys.urls")),
     path("", include("shuangjian.letters.urls")),
     path("", include("shuangjian.afterschool.urls")),
+    path("", include("shuangjian.afternoon.urls")),
+    path("", include("shuangjian.asreview.urls")),
+    path("", include("shuangjian.indicators.urls")),
+    path("", include("shuangjian.reporting.urls")),
 ]
 
 if settings.BENCH:
