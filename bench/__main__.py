@@ -11,7 +11,9 @@ What it measures (issue "Benchmarks"; grows as features land):
   4. roster import: rows per second for 3,000 and 100,000 pupils;
   5. memory: resident size of one app worker after the load run.
 The data: the demo county (./dev demo) loaded into its own database (PostgreSQL by default at
-BENCH_DATABASE_URL, or SQLite under var/bench with --sqlite).
+BENCH_DATABASE_URL, or SQLite under var/bench with --sqlite).  The shared cache and sessions are
+Redis at BENCH_REDIS_URL (database 3 of the local server by default; an empty value falls back
+to the database cache); it is emptied at the start, so every run begins cold.
 """
 
 import argparse
@@ -48,6 +50,11 @@ def configure(args) -> dict:
         SECURE_COOKIES="0",
         DJANGO_SETTINGS_MODULE="shuangjian.settings",
     )
+    redis_url = env.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/3")
+    if redis_url:
+        env["REDIS_URL"] = redis_url
+    else:
+        env.pop("REDIS_URL", None)
     if args.sqlite:
         env.pop("DATABASE_URL", None)
         env["SHUANGJIAN_DATA_DIR"] = str(ROOT / "var" / "bench")
@@ -180,8 +187,10 @@ def bench_import(rows: int) -> float:
 
 
 def notice_url() -> tuple[str, str]:
+    from importlib import import_module
+
+    from django.conf import settings
     from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
-    from django.contrib.sessions.backends.db import SessionStore
     from django.utils import timezone
 
     from shuangjian.homework.models import Homework
@@ -189,7 +198,7 @@ def notice_url() -> tuple[str, str]:
 
     parent = User.objects.get(username="parent")
     child = parent.guardianships.order_by("student__school_class__grade").first().student
-    session = SessionStore()
+    session = import_module(settings.SESSION_ENGINE).SessionStore()
     session[SESSION_KEY] = str(parent.pk)
     session[BACKEND_SESSION_KEY] = "shuangjian.org.auth.UsernameOrMobileBackend"
     session[HASH_SESSION_KEY] = parent.get_session_auth_hash()
@@ -255,13 +264,36 @@ def ensure_wrk() -> None:
     )
 
 
+def ensure_redis_client() -> None:
+    """The `redis` package that Django's Redis cache needs (see settings.CACHES)."""
+    if not os.environ.get("REDIS_URL"):
+        return
+    try:
+        import redis  # noqa: F401
+    except ImportError:
+        print("installing the redis client (PyPI package redis) for the shared cache")
+        subprocess.run([sys.executable, "-m", "pip", "install", "-q", "redis"], check=True)
+
+
+PARTS = ("allocation", "publish", "import", "notice", "bulletin")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--sqlite", action="store_true", help="use SQLite instead of PostgreSQL")
     parser.add_argument("--quick", action="store_true", help="shorter runs (smoke test)")
     parser.add_argument("--skip-setup", action="store_true", help="reuse the loaded database")
+    parser.add_argument(
+        "--only",
+        default=",".join(PARTS),
+        help=f"comma-separated parts to run, of {','.join(PARTS)} (default: all)",
+    )
     args = parser.parse_args()
+    parts = set(args.only.split(","))
+    if not parts <= set(PARTS):
+        parser.error(f"--only: unknown part in {args.only}")
     env = configure(args)
+    ensure_redis_client()
     seconds = 5 if args.quick else 15
     if not args.skip_setup:
         print("setting up the benchmark database (migrate, demo county) …", flush=True)
@@ -272,22 +304,39 @@ def main() -> None:
     import django
 
     django.setup()
+    from django.core.cache import cache
     from django.db import connection
+
+    cache.clear()  # entries of an earlier load of the database must not be read
 
     from bench import allocation
 
     rows = []  # (figure, value, target, ratio text)
-    rows += allocation.run()
-    p50, p95 = bench_publish(100 if args.quick else 500)
-    rows.append(("publish check p50 (ms)", f"{p50:.2f}", "", ""))
-    rows.append(("publish check p95 (ms)", f"{p95:.2f}", "< 10", f"{p95 / 10:.2f} of target"))
-
-    for n in (3_000,) if args.quick else (3_000, 100_000):
+    if "allocation" in parts:
+        rows += allocation.run()
+    if "publish" in parts:
+        p50, p95 = bench_publish(100 if args.quick else 500)
+        rows.append(("publish check p50 (ms)", f"{p50:.2f}", "", ""))
+        rows.append(("publish check p95 (ms)", f"{p95:.2f}", "< 10", f"{p95 / 10:.2f} of target"))
+    for n in ((3_000,) if args.quick else (3_000, 100_000)) if "import" in parts else ():
         rate = bench_import(n)
         rows.append(
             (f"roster import {n:,} rows (rows/s)", f"{rate:,.0f}", "≥ 5,000", f"{rate / 5000:.2f}×")
         )
+    if "notice" in parts:
+        rows += bench_notice(env, seconds)
+    if "bulletin" in parts and connection.vendor == "postgresql":
+        from bench import bulletin  # the county: built once, reused while its size matches
 
+        rows += bulletin.run(quick=args.quick)
+    print_table(rows, connection.vendor, env)
+
+
+def bench_notice(env, seconds: int) -> list[tuple[str, str, str, str]]:
+    """The parent's notice page and the constant ceiling under wrk, and the worker's memory."""
+    from django.db import connection
+
+    rows = []
     path, cookie = notice_url()
     connection.close()
     ensure_wrk()
@@ -326,6 +375,10 @@ def main() -> None:
                 break
             except OSError:
                 time.sleep(0.2)
+        # Warm-up, not counted: each worker imports the URLconf and every app on its first
+        # request (up to 10 s on a busy machine), which would otherwise eat a short run.
+        wrk(path, cookie, 50, 10, script)
+        wrk(f"/bench/constant/?size={size}", cookie, 50, 5, script)
         for conns in (50, 200):
             rps, p95_ms, errors = wrk(path, cookie, conns, seconds, script)
             ceiling, c95, _ = wrk(f"/bench/constant/?size={size}", cookie, conns, seconds, script)
@@ -335,7 +388,7 @@ def main() -> None:
                     f"notice page, {conns} clients (req/s)",
                     f"{rps:,.0f}",
                     target,
-                    f"{rps / ceiling:.2f} of ceiling {ceiling:,.0f}",
+                    f"{rps / ceiling:.2f} of ceiling {ceiling:,.0f}" if ceiling else "no ceiling",
                 )
             )
             rows.append(
@@ -353,11 +406,13 @@ def main() -> None:
     finally:
         server.terminate()
         server.wait(timeout=30)
+    rows.append(("notice page", path.split("?")[0], "", f"{size:,} bytes"))
+    return rows
 
-    db = connection.vendor
-    print(
-        f"\nshuangjian benchmarks — database {db}, {os.cpu_count()} cores, page {path.split('?')[0]} ({size:,} bytes)\n"
-    )
+
+def print_table(rows, db: str, env: dict) -> None:
+    cached = "redis" if env.get("REDIS_URL") else "database"
+    print(f"\nshuangjian benchmarks — database {db}, cache {cached}, {os.cpu_count()} cores\n")
     widths = [
         max(len(r[i]) for r in rows + [("figure", "value", "target", "ratio")]) for i in range(4)
     ]

@@ -109,8 +109,10 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 
-# Shared cache (login throttling, rate limits): in the database by default so that several
-# stateless app processes agree; REDIS_URL switches it to Redis.
+# Shared cache (login throttling, rate limits, the cached homework notices, limits and school
+# calendars): in the database by default so that several stateless app processes agree;
+# REDIS_URL switches it to Redis (the `redis` package), and sessions are then read from Redis
+# and written through to the database, so a flushed cache logs nobody out.
 if os.environ.get("REDIS_URL"):
     CACHES = {
         "default": {
@@ -118,6 +120,7 @@ if os.environ.get("REDIS_URL"):
             "LOCATION": os.environ["REDIS_URL"],
         }
     }
+    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 else:
     CACHES = {
         "default": {

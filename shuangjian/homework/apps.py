@@ -6,3 +6,6 @@ class HomeworkConfig(AppConfig):
     name = "shuangjian.homework"
     label = "homework"
     verbose_name = _("Homework")
+
+    def ready(self) -> None:
+        from . import selectors  # noqa: F401  (registers the cache-invalidation receivers)

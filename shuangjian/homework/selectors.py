@@ -6,9 +6,11 @@ from datetime import date, timedelta
 
 from django.db.models import Avg, Count, Prefetch, Q, QuerySet, Sum
 from django.db.models.functions import Coalesce
+from django.db.models.signals import post_delete, post_save
+from django.dispatch import receiver
 
 from shuangjian.org.models import Region, School, SchoolClass, Student
-from shuangjian.org.selectors import school_calendar
+from shuangjian.org.selectors import bump, cached, calendar_version, school_calendar
 from shuangjian.rules import homework as rules
 from shuangjian.rules.calendar import DayKind as NationalKind
 
@@ -17,12 +19,50 @@ from .models import (
     FeedbackItem,
     Homework,
     HomeworkPolicy,
+    HomeworkTarget,
     HomeworkTier,
     LimitOverride,
     SubjectPlan,
 )
 
 Status = Homework.Status
+
+
+# -- Cache versions (issue 8): what invalidates the cached reads below ----------------------
+REGION_LIMITS_VERSION = "v:limits:regions"
+
+
+def limits_version(school_id: int) -> str:
+    return f"v:limits:{school_id}"
+
+
+def items_version(class_id: int) -> str:
+    return f"v:homework:{class_id}"
+
+
+def parent_pages_version(class_id: int) -> str:
+    """The parents' day pages of a class: its items and its pupils' reports."""
+    return f"v:parent-pages:{class_id}"
+
+
+@receiver([post_save, post_delete], sender=LimitOverride)
+def _limits_changed(sender, instance, **kwargs):
+    bump(limits_version(instance.school_id) if instance.school_id else REGION_LIMITS_VERSION)
+
+
+@receiver([post_save, post_delete], sender=Homework)
+def _homework_changed(sender, instance, **kwargs):
+    """Every publish, hold, approval, trim, return, withdrawal or deletion saves the item (tiers
+    and targets are written in the same transaction, before the commit renews the token)."""
+    bump(items_version(instance.school_class_id), parent_pages_version(instance.school_class_id))
+
+
+@receiver(post_save, sender=Feedback)
+def _feedback_changed(sender, instance, **kwargs):
+    """A report is saved before its per-item minutes, in one transaction (submit_feedback).
+    Reports are only deleted with their pupil or school, whose pages go with them (a delete
+    receiver would make that cascade load and signal every report)."""
+    bump(parent_pages_version(instance.school_class_id))
 
 
 def week_start(day: date) -> date:
@@ -51,23 +91,29 @@ def day_kind(school: School, day: date) -> rules.DayKind:
 
 
 def overrides_for(school: School) -> list[rules.Override]:
-    """Stricter limits set by the school or by any region above it (county, city, province)."""
-    chain = Region.objects.filter(id=school.county_id).values_list(
-        "id", "parent_id", "parent__parent_id"
-    )
-    regions = [r for r in (chain[0] if chain else ()) if r is not None]
-    rows = LimitOverride.objects.filter(Q(school=school) | Q(region_id__in=regions)).select_related(
-        "region", "school"
-    )
-    return [
-        rules.Override(
-            minutes=o.minutes,
-            origin=str(o.school or o.region),
-            grades=frozenset(range(o.grade_from, o.grade_to + 1)),
-            day_kinds=frozenset({rules.DayKind(o.day_kind)}),
+    """Stricter limits set by the school or by any region above it (county, city, province);
+    cached until the school's or any region's limits change."""
+
+    def load():
+        chain = Region.objects.filter(id=school.county_id).values_list(
+            "id", "parent_id", "parent__parent_id"
         )
-        for o in rows
-    ]
+        regions = [r for r in (chain[0] if chain else ()) if r is not None]
+        rows = LimitOverride.objects.filter(
+            Q(school=school) | Q(region_id__in=regions)
+        ).select_related("region", "school")
+        return [
+            rules.Override(
+                minutes=o.minutes,
+                origin=str(o.school or o.region),
+                grades=frozenset(range(o.grade_from, o.grade_to + 1)),
+                day_kinds=frozenset({rules.DayKind(o.day_kind)}),
+            )
+            for o in rows
+        ]
+
+    versions = [limits_version(school.id), REGION_LIMITS_VERSION]
+    return cached(f"limits:{school.id}", versions, load)
 
 
 def class_limit(klass: SchoolClass, kind: rules.DayKind, overrides=None) -> rules.Limit:
@@ -88,6 +134,7 @@ def items_for_day(
     return (
         Homework.objects.filter(school_class=klass, date=day, status__in=statuses)
         .select_related("subject", "teacher")
+        .defer("teacher__password")  # the items are cached: no password hash in the cache
         .prefetch_related(Prefetch("tiers", queryset=tiers), "targets")
         .order_by("subject_id", "id")
     )
@@ -106,6 +153,47 @@ def as_rule_item(hw: Homework) -> rules.Item:
         tier_of={p.id: t.id for t in tiers for p in t.pupils.all()},
         only_for=frozenset(targets) if hw.personal else None,
     )
+
+
+def rule_items_for_day(klass: SchoolClass, day: date) -> list[rules.Item]:
+    """The day's published items as the load calculation sees them, read from the database in
+    one query (two when an item is personal).  The publish check runs it under the class lock
+    and never reads the cache, so an item committed a moment ago is always counted."""
+    rows = Homework.objects.filter(
+        school_class=klass, date=day, status=Status.PUBLISHED
+    ).values_list(
+        "id", "kind", "minutes", "elastic", "personal", "tiers", "tiers__minutes", "tiers__pupils"
+    )
+    items: dict[int, dict] = {}
+    for hw_id, kind, minutes, elastic, personal, tier, tier_minutes, pupil in rows:
+        item = items.setdefault(
+            hw_id,
+            {"kind": kind, "minutes": minutes, "elastic": elastic, "personal": personal}
+            | {"tiers": {}, "tier_of": {}},
+        )
+        if tier is not None:
+            item["tiers"][tier] = tier_minutes
+        if pupil is not None:
+            item["tier_of"][pupil] = tier
+    personal = [hw_id for hw_id, item in items.items() if item["personal"]]
+    targets: dict[int, set[int]] = defaultdict(set)
+    if personal:
+        for hw_id, student_id in HomeworkTarget.objects.filter(
+            homework_id__in=personal
+        ).values_list("homework_id", "student_id"):
+            targets[hw_id].add(student_id)
+    return [
+        rules.Item(
+            key=hw_id,
+            kind=rules.Kind(item["kind"]),
+            minutes=item["minutes"],
+            elastic=item["elastic"],
+            tiers=item["tiers"],
+            tier_of=item["tier_of"],
+            only_for=frozenset(targets[hw_id]) if item["personal"] else None,
+        )
+        for hw_id, item in items.items()
+    ]
 
 
 def pupil_ids(klass: SchoolClass) -> list[int]:
@@ -172,12 +260,79 @@ class DayNotice:
     total: int  # heaviest written load
 
 
+def _published_day(klass: SchoolClass, day: date):
+    """The kind of day, binding limit and published items of a class's day, cached until an
+    item of the class, the school's calendar or a limit changes (one cache read when warm)."""
+
+    def load():
+        kind = day_kind(klass.school, day)
+        return kind, class_limit(klass, kind), list(items_for_day(klass, day))
+
+    versions = [
+        items_version(klass.id),
+        calendar_version(klass.school_id),
+        limits_version(klass.school_id),
+        REGION_LIMITS_VERSION,
+    ]
+    return cached(f"notice:{klass.id}:{day.isoformat()}", versions, load)
+
+
 def notice(klass: SchoolClass, day: date) -> DayNotice:
     """The public homework notice (作业公示) of a class for a day (HW-04)."""
-    kind = day_kind(klass.school, day)
-    items = list(items_for_day(klass, day))
+    kind, limit, items = _published_day(klass, day)
     total = rules.heaviest_load([as_rule_item(i) for i in items], pupil_ids(klass))
-    return DayNotice(day, kind, class_limit(klass, kind), items, total)
+    return DayNotice(day, kind, limit, items, total)
+
+
+@dataclass
+class ChildNotice:
+    day: date
+    kind: rules.DayKind
+    limit: rules.Limit
+    items: list[dict]  # {"hw", "tier" (the child's, or None), "minutes" shown, "counts"}
+
+    @property
+    def total(self) -> int:
+        """The written minutes of the child's day."""
+        return sum(i["counts"] for i in self.items)
+
+
+def child_notice(child: Student, day: date) -> ChildNotice:
+    """The class notice as one pupil's parent sees it (HW-04): their own tier, and personal
+    items only when they are for this child.  The caller has checked access to the child."""
+    klass = child.school_class
+    klass.school = child.school
+    kind, limit, items = _published_day(klass, day)
+    out = []
+    for hw in items:
+        item = as_rule_item(hw)
+        if item.only_for is not None and child.id not in item.only_for:
+            continue
+        tiers = list(hw.tiers.all())
+        tier = next((t for t in tiers if any(p.id == child.id for p in t.pupils.all())), None)
+        if tier is not None:
+            minutes = tier.minutes
+        else:
+            minutes = max(t.minutes for t in tiers) if tiers else hw.minutes
+        out.append(
+            {"hw": hw, "tier": tier, "minutes": minutes, "counts": item.minutes_for(child.id)}
+        )
+    return ChildNotice(day, kind, limit, out)
+
+
+def child_day_versions(child: Student) -> list[str]:
+    """What a child's day page shows depends on: the class's items and reports, the school's
+    calendar and the limits."""
+    return [
+        parent_pages_version(child.school_class_id),
+        calendar_version(child.school_id),
+        limits_version(child.school_id),
+        REGION_LIMITS_VERSION,
+    ]
+
+
+def saved_feedback(child: Student, day: date) -> Feedback | None:
+    return Feedback.objects.filter(student=child, date=day).prefetch_related("items").first()
 
 
 def week_notices(klass: SchoolClass, start: date) -> list[DayNotice]:

@@ -140,7 +140,7 @@ def _over_limit(klass: SchoolClass, day: date, limit: int, used: int, minutes: i
 
 def _loads(klass: SchoolClass, day: date, extra: rules.Item, pupils: list[int]) -> tuple[int, int]:
     """The day's heaviest pupil load from published items, without and with `extra`."""
-    items = [selectors.as_rule_item(h) for h in selectors.items_for_day(klass, day)]
+    items = selectors.rule_items_for_day(klass, day)
     return rules.heaviest_load(items, pupils), rules.heaviest_load([*items, extra], pupils)
 
 

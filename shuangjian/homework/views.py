@@ -3,6 +3,7 @@
 Forms POST back to the page they are on, with an `action` field when a page has several.
 """
 
+import hashlib
 from datetime import date, timedelta
 
 from django.contrib import messages
@@ -10,6 +11,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -17,7 +19,7 @@ from django.utils.translation import gettext as _
 from shuangjian.org.access import Can, access_child, access_region, access_school
 from shuangjian.org.grades import grade_label
 from shuangjian.org.models import RegionRole, SchoolClass, Subject
-from shuangjian.org.selectors import class_roster
+from shuangjian.org.selectors import cached, class_roster
 from shuangjian.rules import homework as rules
 
 from . import selectors, services
@@ -583,45 +585,80 @@ def rules_documents(request, school_id: int):
 # -- The parent's page (HW-04, HW-06) --------------------------------------------------------
 
 
-def _child_items(items: list[Homework], child_id: int) -> list[dict]:
-    """The day's items as this child sees them: their own tier, personal items only if theirs."""
-    out = []
-    for hw in items:
-        item = selectors.as_rule_item(hw)
-        if item.only_for is not None and child_id not in item.only_for:
-            continue
-        tiers = list(hw.tiers.all())
-        tier = next((t for t in tiers if any(p.id == child_id for p in t.pupils.all())), None)
-        if tier is not None:
-            minutes = tier.minutes
-        else:
-            minutes = max(t.minutes for t in tiers) if tiers else hw.minutes
-        out.append(
-            {"hw": hw, "tier": tier, "minutes": minutes, "counts": item.minutes_for(child_id)}
-        )
-    return out
-
-
-@login_required
-def child_homework(request, student_id: int):
-    child = access_child(request.user, student_id)
-    klass = child.school_class
-    klass.school = child.school
-    day = _day(request.GET.get("date"))
-    notice = selectors.notice(klass, day)
-    items = _child_items(notice.items, child.id)
-    saved = Feedback.objects.filter(student=child, date=day).prefetch_related("items").first()
+def _feedback_form(notice: selectors.ChildNotice, saved: Feedback | None, data=None):
+    """The day's report, prefilled with the saved one or else with each item's estimate."""
     saved_minutes = {fi.homework_id: fi.minutes for fi in saved.items.all()} if saved else {}
     written = [
-        (i["hw"], saved_minutes.get(i["hw"].id, i["counts"])) for i in items if i["hw"].is_written
+        (i["hw"], saved_minutes.get(i["hw"].id, i["counts"]))
+        for i in notice.items
+        if i["hw"].is_written
     ]
     initial = {}
     if saved:
         initial = {"mostly_at_school": "yes" if saved.mostly_at_school else "no"}
         if not written:
             initial["minutes"] = saved.minutes
-    form = FeedbackForm(request.POST or None, items=written, initial=initial)
-    if request.method == "POST" and form.is_valid():
+    return FeedbackForm(data, items=written, initial=initial)
+
+
+def _child_day(child, day: date, notice, saved, form) -> str:
+    """The body of the parent's page: the day's notice for this child and the report form.
+    Rendered without the request: the CSRF token is added outside it (see child.html)."""
+    today = timezone.localdate()
+    return render_to_string(
+        "homework/_child_day.html",
+        {
+            "child": child,
+            "day": day,
+            "nav": _nav(day),
+            "notice": notice,
+            "kind_label": DAY_KIND_LABELS[notice.kind],
+            "items": notice.items,
+            "total": notice.total,
+            "limit": notice.limit.minutes,
+            "saved": saved,
+            "form": form,
+            "can_report": today - timedelta(days=services.FEEDBACK_BACK_DAYS) <= day <= today,
+        },
+    )
+
+
+def _cached_child_day(request, child, day: date) -> str:
+    """The body, rendered once and kept until the class's items, the calendar, the limits or
+    the child's report change (selectors.child_day_versions).  The key names the child, so a
+    page is only ever read back for a user who passed access_child for that child."""
+    shown = hashlib.sha256(f"{child.name}|{child.school.name}|{child.school_class}".encode())
+    key = ":".join(
+        [
+            "childday",
+            str(child.id),
+            str(child.school_class_id),
+            day.isoformat(),
+            timezone.localdate().isoformat(),  # "today" links and whether reports are open
+            request.LANGUAGE_CODE,
+            shown.hexdigest()[:16],  # a renamed child or school is a new entry
+        ]
+    )
+
+    def render_body():
+        notice = selectors.child_notice(child, day)
+        saved = selectors.saved_feedback(child, day)
+        return _child_day(child, day, notice, saved, _feedback_form(notice, saved))
+
+    return cached(key, selectors.child_day_versions(child), render_body)
+
+
+@login_required
+def child_homework(request, student_id: int):
+    child = access_child(request.user, student_id)  # on every request, cached page or not
+    day = _day(request.GET.get("date"))
+    if request.method != "POST":
+        body = _cached_child_day(request, child, day)
+        return render(request, "homework/child.html", {"child": child, "body": body})
+    notice = selectors.child_notice(child, day)
+    saved = selectors.saved_feedback(child, day)
+    form = _feedback_form(notice, saved, request.POST)
+    if form.is_valid():
         try:
             services.submit_feedback(
                 reporter=request.user,
@@ -636,24 +673,8 @@ def child_homework(request, student_id: int):
         else:
             messages.success(request, _("Thank you: your report is saved."))
             return redirect(reverse("child_homework", args=[child.id]) + f"?date={day}")
-    today = timezone.localdate()
-    return render(
-        request,
-        "homework/child.html",
-        {
-            "child": child,
-            "day": day,
-            "nav": _nav(day),
-            "notice": notice,
-            "kind_label": DAY_KIND_LABELS[notice.kind],
-            "items": items,
-            "total": sum(i["counts"] for i in items),
-            "limit": notice.limit.minutes,
-            "saved": saved,
-            "form": form,
-            "can_report": today - timedelta(days=services.FEEDBACK_BACK_DAYS) <= day <= today,
-        },
-    )
+    body = _child_day(child, day, notice, saved, form)  # with the errors: not cached
+    return render(request, "homework/child.html", {"child": child, "body": body})
 
 
 # -- Limits and the over-limit policy (HW-02, HW-03) ---------------------------------------

@@ -6,3 +6,8 @@ class IndicatorsConfig(AppConfig):
     name = "shuangjian.indicators"
     label = "indicators"
     verbose_name = _("Supervision indicators")
+
+    def ready(self) -> None:
+        from . import signals
+
+        signals.connect()

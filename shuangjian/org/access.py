@@ -99,6 +99,34 @@ class SchoolAccess:
     def can_audit_homework(self) -> bool:
         return self.sees_whole_school
 
+    def can_view_indicators(self) -> bool:
+        """SV-01 figures and the records behind them: whole-school staff and officials above."""
+        return self.sees_whole_school or self.official is not None
+
+    def can_submit_reports(self) -> bool:
+        """SV-01/SV-06: the principal submits the school's direct reports and its cases."""
+        return Role.PRINCIPAL in self.roles
+
+    def is_bureau_officer(self) -> bool:
+        """SV-01: a bureau officer above the school accepts or returns its reports."""
+        return self.official is not None and self.official.kind == RegionRole.Kind.OFFICER
+
+    def can_patrol_afterschool(self) -> bool:
+        """AS-12 日常巡查: the duty leader (带班领导) records the daily after-school patrol."""
+        return Role.DUTY_LEADER in self.roles
+
+    def can_run_afternoon(self, programme) -> bool:
+        """AS-08: sign pupils in and out of a session of this programme (its lead and assistants,
+        after-school staff, the duty leader, the principal)."""
+        if self.roles & {Role.AFTERSCHOOL, Role.DUTY_LEADER, Role.PRINCIPAL}:
+            return True
+        staff_id = self.staff.id if self.staff else None
+        return programme.lead_id == staff_id or programme.assistants.filter(id=staff_id).exists()
+
+    def can_watch_afternoon(self) -> bool:
+        """AS-08/AS-09: the live view, closing the day, safety notices and the gate log."""
+        return bool(self.roles & {Role.DUTY_LEADER, Role.PRINCIPAL, Role.ACADEMIC})
+
     def roster_classes(self) -> QuerySet[SchoolClass]:
         qs = SchoolClass.objects.filter(school=self.school)
         if self.sees_whole_school:

@@ -6,3 +6,6 @@ class OrgConfig(AppConfig):
     name = "shuangjian.org"
     label = "org"
     verbose_name = _("Schools and people")
+
+    def ready(self) -> None:
+        from . import selectors  # noqa: F401  (registers the cache-invalidation receivers)

@@ -226,6 +226,9 @@ def demo_exists() -> bool:
 
 def delete_demo() -> None:
     """Remove the demo schools, their staff and parents, the demo logins and emptied regions."""
+    from .synthetic import DEMO_PREFIX, delete_synthetic  # synthetic imports demo
+
+    delete_synthetic(prefix=DEMO_PREFIX)
     schools = School.objects.filter(code__in=(SCHOOL_1, SCHOOL_2))
     user_ids = set(Staff.objects.filter(school__in=schools).values_list("user_id", flat=True))
     user_ids |= set(
@@ -234,6 +237,9 @@ def delete_demo() -> None:
     user_ids |= set(User.objects.filter(username__in=DEMO_USERNAMES).values_list("id", flat=True))
     Student.objects.filter(school__in=schools).delete()
     schools.delete()
+    from shuangjian.reporting.demo import delete_reporting_demo  # reporting imports demo
+
+    delete_reporting_demo(REGION_CODES)
     User.objects.filter(id__in=user_ids).delete()
     for code in REGION_CODES:  # only regions nothing else uses any more
         Region.objects.filter(
@@ -686,7 +692,7 @@ class _Builder:
             ("家长", "parent", f"{father.name}：孩子 {kid(younger)}、{kid(older)}"),
             ("家长", "parent2", f"{mother.name}：孩子 {kid(younger)}（与 parent 同一个孩子）"),
             ("督学", "duxue", "北票市各校督导"),
-            ("县教育局", "jiaoyuju", "北票市各校（两所演示学校）"),
+            ("县教育局", "jiaoyuju", "北票市各校（两所演示学校和 18 所生成的学校）"),
             ("市教育局", "shi", "朝阳市下属各县区的学校"),
             ("外校校长", "outsider", "北票市第二小学全校管理；看不到北票市实验学校"),
         ]

@@ -59,10 +59,18 @@ def home(request):
         .select_related("school", "school_class")
         .order_by("school_class__grade")
     )
+    from shuangjian.asreview.selectors import inspected_school_ids
+
     return render(
         request,
         "org/home.html",
-        {"posts": posts, "region_roles": region_roles, "children": children, "Can": Can},
+        {
+            "posts": posts,
+            "region_roles": region_roles,
+            "children": children,
+            "inspects": inspected_school_ids(request.user),
+            "Can": Can,
+        },
     )
 
 

@@ -6,9 +6,12 @@ import unicodedata
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
+from shuangjian.afternoon.demo import load_afternoon_demo
 from shuangjian.afterschool.demo import load_afterschool_demo
+from shuangjian.asreview.demo import load_asreview_demo
 from shuangjian.complaints.demo import load_complaints_demo
 from shuangjian.homework.demo import load_homework_demo
+from shuangjian.indicators.demo import load_indicators_demo
 from shuangjian.letters.demo import load_letters_demo
 from shuangjian.org.demo import (
     DEMO_PASSWORD,
@@ -17,6 +20,8 @@ from shuangjian.org.demo import (
     demo_exists,
     load_demo,
 )
+from shuangjian.org.synthetic import load_synthetic_demo
+from shuangjian.reporting.demo import load_reporting_demo
 from shuangjian.surveys.demo import load_surveys_demo
 
 
@@ -59,6 +64,11 @@ class Command(BaseCommand):
                 self.stdout.write(f"家长问卷演示数据：{survey.title}（已结束）\n")
                 load_letters_demo(seed=seed, stdout=self.stdout)
                 load_afterschool_demo(seed=seed, stdout=self.stdout)
+                load_afternoon_demo(seed=seed, stdout=self.stdout)
+                load_asreview_demo(seed=seed, stdout=self.stdout)
+                load_synthetic_demo(seed=seed, stdout=self.stdout)  # 18 more schools, bulk-written
+                load_indicators_demo(seed=seed, stdout=self.stdout)  # roll-ups of all of it
+                load_reporting_demo(seed=seed, stdout=self.stdout)
         except DemoDataExists as exc:
             raise CommandError(str(exc)) from exc
         self.stdout.write(f"用时 {time.perf_counter() - started:.1f} 秒\n")
