@@ -755,9 +755,10 @@ class _SchoolBuilder:
             by_grade.setdefault(k.grade, []).append(k)
         for grade, in_grade in sorted(by_grade.items()):
             joined = [s for k in in_grade for s in pupils[k.id] if rng.random() < p.participation]
-            groups = math.ceil(len(joined) / GROUP_SIZE)
+            # groups ≤ classes (one classroom each), so a group may reach 50, a class's size
+            groups = min(math.ceil(len(joined) / GROUP_SIZE), len(in_grade))
             for g in range(groups):
-                klass = in_grade[g]  # groups ≤ classes: a class holds at most 50 pupils
+                klass = in_grade[g]
                 category, activity = (
                     (Category.HOMEWORK, "作业辅导")
                     if grade >= 3 and g == 0
