@@ -245,11 +245,24 @@ def test_bulletin_pages_for_officer_and_inspector(world, sched, county, login):
     assert r.status_code == 302 and r["Location"].endswith(f"/bulletins/{b.id}/")
     page = client.get(r["Location"]).content.decode()
     assert "第10小学" in page and "第11小学" in page and "bottom 10" in page
+    # Every school's figure opens the records behind it, for the bulletin's period.
+    drill = f"/indicators/{WITHIN}/?start={p.start.isoformat()}&amp;end={p.end.isoformat()}"
+    schools = list(world.county.schools.all())
+    no_data = page[page.index("No data:") :].split("</p>")[0]
+    for school in schools:  # a figure links to its records; a unit without one is listed
+        assert f'href="/s/{school.id}{drill}"' in page or school.name in no_data
+    first = schools[0]
+    assert (
+        client.get(f"/s/{first.id}/indicators/{WITHIN}/?start={p.start}&end={p.end}").status_code
+        == 200
+    )
     xlsx = client.get(f"/r/{world.county.id}/bulletins/{b.id}/xlsx/")
     assert xlsx.status_code == 200 and xlsx["Content-Type"].startswith("application/vnd.openxml")
     pdf = client.get(f"/r/{world.county.id}/bulletins/{b.id}/pdf/")
     assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF-")
     assert client.get(f"/r/{world.county.id}/monthly/").status_code == 200
+    month = client.get(f"/r/{world.county.id}/monthly/?month={p.end:%Y-%m}").content.decode()
+    assert f"/indicators/{WITHIN}/?start={p.end.replace(day=1)}&amp;end=" in month  # traceable
     assert client.get(f"/r/{world.county.id}/monthly/?month=2026-13").status_code == 404
 
     inspector = login(world.inspector)

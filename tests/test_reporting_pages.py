@@ -33,6 +33,9 @@ def test_principal_freezes_and_submits_then_officer_returns(world, sched, login)
     assert client.post(_report_url(world, p), {"action": "freeze"}).status_code == 302
     page = client.get(_report_url(world, p)).content.decode()
     assert "Pupil-days within the homework limit" in page
+    # A frozen figure opens the records behind it for the report's period.
+    drill = f"/s/{world.school.id}/indicators/HW-OVER-LIMIT/?start={p.start}&amp;end={p.end}"
+    assert drill in page
     client.post(_report_url(world, p), {"action": "submit", "comment": "已审核"})
     report = SchoolReport.objects.get()
     assert report.status == "submitted" and report.comment == "已审核" and report.source == "web"

@@ -191,6 +191,8 @@ def period_overview(region: Region, period: rules.Period | None, today=None) -> 
 @dataclass(frozen=True)
 class BulletinRow:
     key: str
+    kind: str  # "school" or "region": where the figure's records are opened
+    unit_id: int
     name: str
     rank: int | None
     value: float | None
@@ -254,6 +256,8 @@ def _table(table_id, indicator, rows, previous_rows, snapshot) -> BulletinTable:
         out.append(
             BulletinRow(
                 key=r.key,
+                kind=snapshot["units"][r.key]["kind"],
+                unit_id=snapshot["units"][r.key]["id"],
                 name=snapshot["units"][r.key]["name"],
                 rank=r.rank,
                 value=r.value,
@@ -300,12 +304,15 @@ def month_bounds(month: date) -> tuple[date, date]:
 
 @dataclass(frozen=True)
 class MonthlyCell:
+    indicator: str
     value: float | None
     change: float | None  # month on month
 
 
 @dataclass(frozen=True)
 class MonthlyRow:
+    kind: str  # "school" or "region": where the figures' records are opened
+    unit_id: int
     name: str
     cells: list[MonthlyCell]
     reporting: OverviewRow  # reports of the periods ending in the month
@@ -314,6 +321,7 @@ class MonthlyRow:
 @dataclass(frozen=True)
 class Monthly:
     month: date
+    month_end: date
     previous_month: date
     indicators: list[Indicator]
     rows: list[MonthlyRow]
@@ -355,9 +363,13 @@ def monthly(region: Region, month: date) -> Monthly:
             value = figs[i].value if i in figs else None
             was = old[i].value if i in old else None
             change = value - was if value is not None and was is not None else None
-            cells.append(MonthlyCell(value, change))
-        rows.append(MonthlyRow(unit.name, cells, reporting.get(unit.id, OverviewRow(name=""))))
-    return Monthly(start, prev_start, [INDICATORS[i] for i in ids], rows, periods)
+            cells.append(MonthlyCell(i, value, change))
+        rows.append(
+            MonthlyRow(
+                unit.kind, unit.id, unit.name, cells, reporting.get(unit.id, OverviewRow(name=""))
+            )
+        )
+    return Monthly(start, end, prev_start, [INDICATORS[i] for i in ids], rows, periods)
 
 
 # -- Good-practice cases ------------------------------------------------------------------------
