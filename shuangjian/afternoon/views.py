@@ -20,14 +20,10 @@ from django.utils.translation import gettext as _
 from shuangjian.afterschool.models import Programme
 from shuangjian.org.access import access_child, access_school
 from shuangjian.org.models import SchoolClass
+from shuangjian.params import int_param
 
 from . import selectors, services
 from .models import Attendance, GateEntry, LeaveRequest, NoticeReceipt, SafetyNotice
-
-
-def _int(value) -> int | None:
-    ok = isinstance(value, str) and value.isdecimal() and len(value) <= 15
-    return int(value) if ok else None
 
 
 def _day(request) -> date:
@@ -67,7 +63,7 @@ def today(request, school_id: int):
     error = None
     if request.method == "POST":
         leave = LeaveRequest.objects.filter(
-            student__school=acc.school, id=_int(request.POST.get("leave", ""))
+            student__school=acc.school, id=int_param(request.POST.get("leave", ""))
         ).first()
         if leave is None:
             raise Http404
@@ -120,14 +116,14 @@ def session_page(request, school_id: int, session_id: int):
         try:
             if action == "acknowledge":
                 leave = LeaveRequest.objects.filter(
-                    student__school=acc.school, id=_int(request.POST.get("leave", ""))
+                    student__school=acc.school, id=int_param(request.POST.get("leave", ""))
                 ).first()
                 if leave is None:
                     raise Http404
                 services.acknowledge_leave(acc=acc, leave=leave)
             else:
                 row = Attendance.objects.filter(
-                    session=session, id=_int(request.POST.get("row", ""))
+                    session=session, id=int_param(request.POST.get("row", ""))
                 ).first()
                 if row is None:
                     raise Http404
@@ -179,7 +175,7 @@ def handover(request, school_id: int, session_id: int, class_id: int):
     error = None
     if request.method == "POST":
         try:
-            ids = {_int(v) for v in request.POST.getlist("pupil")}
+            ids = {int_param(v) for v in request.POST.getlist("pupil")}
             if None in ids:
                 raise ValidationError({"pupils": [_("Tick pupils from the list.")]})
             services.hand_over(
@@ -248,14 +244,14 @@ def notices(request, school_id: int):
         programme = None
         if p.get("scope") == SafetyNotice.Scope.PROGRAMME:
             programme = Programme.objects.filter(
-                school=acc.school, id=_int(p.get("programme", ""))
+                school=acc.school, id=int_param(p.get("programme", ""))
             ).first()
         try:
             notice = services.send_notice(
                 acc=acc,
                 kind=p.get("kind", ""),
                 scope=p.get("scope", ""),
-                grade=_int(p.get("grade", "")),
+                grade=int_param(p.get("grade", "")),
                 programme=programme,
                 title=p.get("title", ""),
                 body=p.get("body", ""),
@@ -318,7 +314,9 @@ def gate(request, school_id: int):
                     host=p.get("host", ""),
                 )
             elif p.get("action") == "exit":
-                entry = get_object_or_404(GateEntry, school=acc.school, id=_int(p.get("entry", "")))
+                entry = get_object_or_404(
+                    GateEntry, school=acc.school, id=int_param(p.get("entry", ""))
+                )
                 services.record_exit(acc=acc, entry=entry)
             else:
                 raise Http404

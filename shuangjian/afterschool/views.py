@@ -22,6 +22,7 @@ from django.utils.translation import gettext_lazy
 
 from shuangjian.org.access import access_child, access_region, access_school
 from shuangjian.org.models import RegionRole, School, Staff, Student, Venue
+from shuangjian.params import int_param
 from shuangjian.rules.allocation import MAX_CHOICES
 
 from . import selectors, services
@@ -36,17 +37,12 @@ from .models import (
 )
 
 
-def _int(value) -> int | None:
-    ok = isinstance(value, str) and value.isdecimal() and len(value) <= 15
-    return int(value) if ok else None
-
-
 def _errors(exc: ValidationError) -> list[str]:
     return list(exc.messages)
 
 
 def _term(request, school: School):
-    term_id = _int(request.GET.get("term", ""))
+    term_id = int_param(request.GET.get("term", ""))
     if term_id is not None:
         term = selectors.term_of(school, term_id)
         if term is None:
@@ -72,7 +68,7 @@ def school_programmes(request, school_id: int):
         try:
             if action == "approve":
                 programme = Programme.objects.filter(
-                    school=acc.school, id=_int(request.POST.get("programme", ""))
+                    school=acc.school, id=int_param(request.POST.get("programme", ""))
                 ).first()
                 if programme is None:
                     raise Http404
@@ -243,7 +239,7 @@ def child(request, student_id: int):
                 for i in range(1, MAX_CHOICES + 1):
                     raw = request.POST.get(f"choice_{i}", "")
                     if raw:
-                        value = _int(raw)
+                        value = int_param(raw)
                         if value is None:
                             raise ValidationError({"choices": [_("Not a programme on offer.")]})
                         ids.append(value)
@@ -253,7 +249,7 @@ def child(request, student_id: int):
                 messages.success(request, _("Choices saved."))
             elif action == "join":
                 programme = Programme.objects.filter(
-                    school=student.school, id=_int(request.POST.get("programme", ""))
+                    school=student.school, id=int_param(request.POST.get("programme", ""))
                 ).first()
                 if programme is None:
                     raise Http404
@@ -261,7 +257,7 @@ def child(request, student_id: int):
                 messages.success(request, _("Place taken."))
             elif action == "withdraw":
                 enrolment = Enrolment.objects.filter(
-                    student=student, id=_int(request.POST.get("enrolment", ""))
+                    student=student, id=int_param(request.POST.get("enrolment", ""))
                 ).first()
                 if enrolment is None:
                     raise Http404
@@ -338,7 +334,7 @@ def application(request, student_id: int):
             elif action == "sign":
                 app = selectors.application_of(student, term)
                 agreement = ServiceAgreement.objects.filter(
-                    term=term, id=_int(request.POST.get("agreement", ""))
+                    term=term, id=int_param(request.POST.get("agreement", ""))
                 ).first()
                 if app is None:
                     raise Http404
@@ -389,7 +385,7 @@ def applications(request, school_id: int):
                 app = Application.objects.filter(
                     term=term,
                     student__school=acc.school,
-                    id=_int(request.POST.get("application", "")),
+                    id=int_param(request.POST.get("application", "")),
                 ).first()
                 if app is None:
                     raise Http404
@@ -502,15 +498,17 @@ def _proposal(request, acc, term) -> dict:
     p = request.POST
 
     def number(name: str) -> int:
-        value = _int(p.get(name, "").strip())
+        value = int_param(p.get(name, "").strip())
         if value is None:
             raise ValidationError({name: [_("Enter a whole number.")]}, code="invalid")
         return value
 
-    venue = Venue.objects.filter(school=acc.school, id=_int(p.get("venue", ""))).first()
+    venue = Venue.objects.filter(school=acc.school, id=int_param(p.get("venue", ""))).first()
     if venue is None:
         raise ValidationError({"venue": [_("Choose a venue.")]}, code="required")
-    lead = Staff.objects.filter(school=acc.school, active=True, id=_int(p.get("lead", ""))).first()
+    lead = Staff.objects.filter(
+        school=acc.school, active=True, id=int_param(p.get("lead", ""))
+    ).first()
     if lead is None:
         raise ValidationError({"lead": [_("Choose the lead teacher.")]}, code="required")
     try:
@@ -522,13 +520,13 @@ def _proposal(request, acc, term) -> dict:
     outside = None
     if p.get("outside_staff", "").strip():
         outside = OutsideStaff.objects.filter(
-            school=acc.school, id=_int(p.get("outside_staff", "").strip())
+            school=acc.school, id=int_param(p.get("outside_staff", "").strip())
         ).first()
         if outside is None:
             raise ValidationError(
                 {"outside_staff": [_("Choose an approved outside person.")]}, code="invalid"
             )
-    assistant_ids = [i for i in (_int(v) for v in p.getlist("assistants")) if i is not None]
+    assistant_ids = [i for i in (int_param(v) for v in p.getlist("assistants")) if i is not None]
     assistants = list(Staff.objects.filter(school=acc.school, active=True, id__in=assistant_ids))
     if len(assistants) != len(set(assistant_ids)):
         raise ValidationError({"assistants": [_("Choose staff of this school.")]}, code="invalid")
@@ -538,7 +536,7 @@ def _proposal(request, acc, term) -> dict:
         if not (day or start or end):
             continue
         start_t, end_t = _parse_time(start), _parse_time(end)
-        if _int(day) is None or start_t is None or end_t is None:
+        if int_param(day) is None or start_t is None or end_t is None:
             raise ValidationError(
                 {"slots": [_("Give each session a weekday, a start and an end.")]}, "invalid"
             )
@@ -625,7 +623,7 @@ def outside_staff(request, school_id: int):
         person = None
         if action != "register":
             person = OutsideStaff.objects.filter(
-                school=acc.school, id=_int(request.POST.get("person", ""))
+                school=acc.school, id=int_param(request.POST.get("person", ""))
             ).first()
             if person is None:
                 raise Http404

@@ -22,15 +22,11 @@ from shuangjian.afterschool import selectors as as_selectors
 from shuangjian.afterschool.models import Programme
 from shuangjian.org.access import access_child, access_school
 from shuangjian.org.models import School, Staff
+from shuangjian.params import int_param
 
 from . import export, selectors, services
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-
-
-def _int(value) -> int | None:
-    ok = isinstance(value, str) and value.isdecimal() and len(value) <= 15
-    return int(value) if ok else None
 
 
 def _date(value: str) -> date | None:
@@ -49,7 +45,7 @@ def _first_error(exc: ValidationError) -> tuple[str, str]:
 
 
 def _term(request, school: School):
-    term_id = _int(request.GET.get("term", ""))
+    term_id = int_param(request.GET.get("term", ""))
     if term_id is not None:
         term = as_selectors.term_of(school, term_id)
         if term is None:
@@ -187,10 +183,10 @@ def flexible(request, school_id: int):
     if request.method == "POST":
         services.require(manager, "record_flexible_hours")
         session = Session.objects.filter(
-            school=acc.school, id=_int(request.POST.get("session", ""))
+            school=acc.school, id=int_param(request.POST.get("session", ""))
         ).first()
         staff = Staff.objects.filter(
-            school=acc.school, id=_int(request.POST.get("staff", ""))
+            school=acc.school, id=int_param(request.POST.get("staff", ""))
         ).first()
         try:
             if session is None:
@@ -237,7 +233,7 @@ def flexible(request, school_id: int):
 
 def _patrol_count(request, name: str) -> int | None:
     raw = request.POST.get(name, "") or "0"
-    return _int(raw)
+    return int_param(raw)
 
 
 @login_required
@@ -254,7 +250,7 @@ def patrols(request, school_id: int):
         if patroller is None:
             raise PermissionDenied("patrol_afterschool")
         session = Session.objects.filter(
-            school=school, id=_int(request.POST.get("session", ""))
+            school=school, id=int_param(request.POST.get("session", ""))
         ).first()
         if session is None:
             raise Http404
@@ -397,7 +393,7 @@ def ratings(request, student_id: int):
     field = error = ""
     if request.method == "POST":
         programme = Programme.objects.filter(
-            school=student.school, id=_int(request.POST.get("programme", ""))
+            school=student.school, id=int_param(request.POST.get("programme", ""))
         ).first()
         try:
             if programme is None:
@@ -408,7 +404,7 @@ def ratings(request, student_id: int):
                 user=request.user,
                 student=student,
                 programme=programme,
-                value=_int(request.POST.get("value", "")),
+                value=int_param(request.POST.get("value", "")),
                 comment=request.POST.get("comment", ""),
             )
         except ValidationError as exc:

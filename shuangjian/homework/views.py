@@ -20,6 +20,7 @@ from shuangjian.org.access import Can, access_child, access_region, access_schoo
 from shuangjian.org.grades import grade_label
 from shuangjian.org.models import RegionRole, SchoolClass, Subject
 from shuangjian.org.selectors import cached, class_roster
+from shuangjian.params import int_param
 from shuangjian.rules import homework as rules
 
 from . import selectors, services
@@ -64,12 +65,6 @@ def _period(request) -> tuple[date, date]:
     if start > end:
         start, end = end, start
     return max(start, end - timedelta(days=MAX_PERIOD_DAYS)), end
-
-
-def _int(value) -> int | None:
-    """A posted id or number; None for anything else (including ids too big for the database)."""
-    ok = isinstance(value, str) and value.isdecimal() and len(value) <= 15
-    return int(value) if ok else None
 
 
 def _add_errors(form, exc: ValidationError, aliases: dict[str, str] | None = None) -> None:
@@ -140,7 +135,7 @@ def _taught_subjects(acc, klass: SchoolClass):
 
 
 def _publish(request, acc, klass, subjects):
-    posted = _int(request.POST.get("subject"))
+    posted = int_param(request.POST.get("subject"))
     if not subjects or (posted is not None and not acc.can_publish_homework(klass, posted)):
         raise PermissionDenied("publish_homework")
     form = PublishForm(request.POST, subjects=subjects, pupils=class_roster(acc, klass))
@@ -184,7 +179,7 @@ def _publish(request, acc, klass, subjects):
 
 
 def _own_item(request, klass: SchoolClass) -> Homework:
-    hw = get_object_or_404(Homework, school_class=klass, id=_int(request.POST.get("homework")))
+    hw = get_object_or_404(Homework, school_class=klass, id=int_param(request.POST.get("homework")))
     if hw.teacher_id != request.user.id:
         raise PermissionDenied("own_homework")
     return hw
@@ -218,7 +213,7 @@ def _grade(request, acc, klass, subjects):
 def _review(request, acc, klass, subjects):
     if not acc.can_coordinate_homework(klass):
         raise PermissionDenied("coordinate_homework")
-    hw = get_object_or_404(Homework, school_class=klass, id=_int(request.POST.get("homework")))
+    hw = get_object_or_404(Homework, school_class=klass, id=int_param(request.POST.get("homework")))
     if hw.status != Status.PENDING:  # already decided, e.g. in another tab
         messages.error(request, _("This item is not waiting for approval."))
         return redirect(_day_url("homework_class", klass, hw.date))
@@ -255,11 +250,11 @@ def _budget_preview(request, klass: SchoolClass):
     """The htmx partial: what the others have used of the day, and what this item would add."""
     day = _day(request.GET.get("day") or request.GET.get("date"))
     budget = selectors.budget(klass, day)
-    minutes = _int(request.GET.get("minutes"))
+    minutes = int_param(request.GET.get("minutes"))
     counts = request.GET.get("kind", rules.Kind.BASIC) in rules.WRITTEN_KINDS and not (
         request.GET.get("elastic")
     )
-    subject = Subject.objects.filter(school=klass.school, id=_int(request.GET.get("subject")))
+    subject = Subject.objects.filter(school=klass.school, id=int_param(request.GET.get("subject")))
     subject_name = subject.values_list("name", flat=True).first()
     after = budget.used + minutes if minutes and counts else None
     over = after is not None and budget.limit.minutes is not None and after > budget.limit.minutes
@@ -303,7 +298,7 @@ def class_day(request, school_id: int, class_id: int):
             publish_form = bound
         else:
             initial = {"day": day, "kind": rules.Kind.BASIC.value}
-            source = selectors.own_item(request.user, klass, _int(request.GET.get("copy")))
+            source = selectors.own_item(request.user, klass, int_param(request.GET.get("copy")))
             if source is not None:  # copy one of the teacher's earlier items into the form
                 initial.update(
                     subject=source.subject_id,

@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 from shuangjian.org.access import access_region, access_school
 from shuangjian.org.grades import grade_label
 from shuangjian.org.models import Term
+from shuangjian.params import int_param
 
 from . import selectors
 from .catalogue import INDICATORS, PERCENT
@@ -185,11 +186,6 @@ def region_dashboard(request, region_id: int):
     )
 
 
-def _int(value) -> int | None:
-    ok = isinstance(value, str) and value.isdecimal() and len(value) <= 9
-    return int(value) if ok else None
-
-
 @login_required
 def drill(request, school_id: int, indicator: str):
     acc = access_school(request.user, school_id)
@@ -198,7 +194,10 @@ def drill(request, school_id: int, indicator: str):
     if indicator not in INDICATORS:
         raise Http404
     (start, end), error = _period_or_error(request, [acc.school])
-    grade, class_id = _int(request.GET.get("grade", "")), _int(request.GET.get("class", ""))
+    grade, class_id = (
+        int_param(request.GET.get("grade", "")),
+        int_param(request.GET.get("class", "")),
+    )
     try:
         result = selectors.drill(acc.school, indicator, start, end, grade=grade, class_id=class_id)
     except LookupError as exc:  # another school's class, or a level the indicator lacks

@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 
 from shuangjian.org.access import access_child, access_school
 from shuangjian.org.models import SchoolClass
+from shuangjian.params import int_param
 
 from . import rights, selectors, services
 from .export import unconfirmed_xlsx
@@ -23,11 +24,6 @@ from .models import Delivery, Letter
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 State = Letter.State
-
-
-def _int(value) -> int | None:
-    ok = isinstance(value, str) and value.isdecimal() and len(value) <= 15
-    return int(value) if ok else None
 
 
 def _add_errors(form, exc: ValidationError) -> None:
@@ -46,7 +42,7 @@ def _add_errors(form, exc: ValidationError) -> None:
 def _check_posted_audience(acc, post) -> None:
     """Before the form: a class of another school is a 404, an audience the role may not write
     to is a 403 (a head teacher writes to their own class only)."""
-    ids = {i for i in (_int(v) for v in post.getlist("classes")) if i is not None}
+    ids = {i for i in (int_param(v) for v in post.getlist("classes")) if i is not None}
     found = set(
         SchoolClass.objects.filter(school=acc.school, id__in=ids).values_list("id", flat=True)
     )
@@ -219,7 +215,7 @@ def _report(acc, letter: Letter, classes, visible) -> selectors.Report:
 def _paper(request, acc, letter, visible):
     ids = {k.id for k in visible}
     delivery = get_object_or_404(
-        Delivery, letter=letter, id=_int(request.POST.get("delivery")), school_class_id__in=ids
+        Delivery, letter=letter, id=int_param(request.POST.get("delivery")), school_class_id__in=ids
     )
     form = ReceiptForm(request.POST, letter=letter)
     if not form.is_valid():

@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 from shuangjian.indicators.catalogue import INDICATORS
 from shuangjian.org.access import access_region, access_school
 from shuangjian.org.models import Region, RegionRole
+from shuangjian.params import int_param
 
 from . import export, selectors, services
 from .models import Bulletin, GoodPractice, SchoolReport
@@ -31,11 +32,6 @@ def _date(value: str | None) -> date | None:
         return parse_date(value or "")
     except ValueError:
         return None
-
-
-def _int(value) -> int | None:
-    ok = isinstance(value, str) and value.isdecimal() and len(value) <= 9
-    return int(value) if ok else None
 
 
 def _show(request, exc: ValidationError) -> None:
@@ -165,8 +161,8 @@ def overview(request, region_id: int):
                 role=role,
                 region=region,
                 first_day=first_day,
-                period_days=_int(request.POST.get("period_days", "")) or 0,
-                due_days=_int(request.POST.get("due_days", "")) or 0,
+                period_days=int_param(request.POST.get("period_days", "")) or 0,
+                due_days=int_param(request.POST.get("due_days", "")) or 0,
             )
             messages.success(request, _("Reporting schedule saved."))
         except ValidationError as exc:
@@ -276,7 +272,7 @@ def region_cases(request, region_id: int):
     role, region = access_region(request.user, region_id)
     if request.method == "POST":
         case = get_object_or_404(
-            selectors.cases_below(region), id=_int(request.POST.get("case", ""))
+            selectors.cases_below(region), id=int_param(request.POST.get("case", ""))
         )
         acc = access_school(request.user, case.school_id)
         try:

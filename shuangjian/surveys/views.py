@@ -18,6 +18,7 @@ from django.views.decorators.cache import never_cache
 from shuangjian.org.access import access_region, access_school
 from shuangjian.org.auth import client_ip
 from shuangjian.org.models import RegionRole
+from shuangjian.params import int_param
 
 from . import selectors, services
 from .access import MANAGERS, access_survey
@@ -28,14 +29,9 @@ from .selectors import Group
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
-def _int(value) -> int | None:
-    ok = isinstance(value, str) and value.isdecimal() and len(value) <= 9
-    return int(value) if ok else None
-
-
 def _ints(values) -> list[int] | None:
     """Posted ids; None when one of them is not an id at all."""
-    out = [_int(v) for v in values]
+    out = [int_param(v) for v in values]
     return None if None in out else out
 
 
@@ -187,7 +183,7 @@ def survey_detail(request, survey_id: int):
             elif action in ("remove", "open", "close"):
                 if action == "remove":
                     question = get_object_or_404(
-                        Question, survey=survey, id=_int(request.POST.get("question"))
+                        Question, survey=survey, id=int_param(request.POST.get("question"))
                     )
                     services.remove_question(question=question)
                 elif action == "open":
