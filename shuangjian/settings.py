@@ -116,7 +116,7 @@ LOGOUT_REDIRECT_URL = "login"
 if os.environ.get("REDIS_URL"):
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "shuangjian.redis_cache.SharedClientRedisCache",
             "LOCATION": os.environ["REDIS_URL"],
         }
     }

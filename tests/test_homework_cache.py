@@ -248,3 +248,113 @@ def test_a_cached_page_is_still_denied_to_others(world, login, day, who):
     response = client.get(url)
     assert response.status_code == 404
     assert "口算第11页" not in response.content.decode()
+
+
+# -- The whole page from the cache: the person, the roster and the request's own parts -----------
+
+LOCMEM = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+
+def test_a_warm_parent_page_reads_only_the_session_from_the_database(world, login, day, settings):
+    """With a shared cache in memory (as with Redis), a repeated page asks the database for the
+    session alone: the user, the access check, the unread count and the page are cached."""
+    settings.CACHES = LOCMEM
+    client = login(world.parent)
+    publish(world, day, "口算第20页")
+    first = child_page(client, world.pupil, day)
+    with CaptureQueriesContext(connection) as ctx:
+        again = child_page(client, world.pupil, day)
+    tables = {q["sql"].split(" FROM ")[1].split()[0].strip('"') for q in ctx.captured_queries}
+    assert tables == {"django_session"}
+    assert "口算第20页" in again
+    strip = __import__("re").compile(r'value="[^"]{64}"|"X-CSRFToken": "[^"]{64}"')
+    assert strip.sub("", again) == strip.sub("", first)  # the same page, but for the token
+
+
+def csrf_token_of(page: str) -> str:
+    import re
+
+    tokens = set(re.findall(r'name="csrfmiddlewaretoken" value="([^"]+)"', page))
+    assert len(tokens) == 1
+    return tokens.pop()
+
+
+def test_a_cached_page_carries_the_token_of_the_session_that_asks(world, day):
+    """Two browsers of one parent: each page from the cache has a token that its own session
+    accepts, and the report posted with it is saved."""
+    from django.test import Client
+
+    from shuangjian.homework.models import Feedback
+
+    today = timezone.localdate()
+    hw = publish(world, today, "口算第21页")
+    phone, laptop = Client(enforce_csrf_checks=True), Client(enforce_csrf_checks=True)
+    phone.force_login(world.parent)
+    laptop.force_login(world.parent)
+    child_page(phone, world.pupil, today)  # fills the cache
+    page = child_page(laptop, world.pupil, today)  # from the cache, for another session
+    assert "csrfslot" not in page
+    url = reverse("child_homework", args=[world.pupil.id]) + f"?date={today.isoformat()}"
+    form = {"mostly_at_school": "no", f"item_{hw.id}": 20}
+    refused = laptop.post(url, form)  # no token
+    assert refused.status_code == 403
+    saved = laptop.post(url, {**form, "csrfmiddlewaretoken": csrf_token_of(page)})
+    assert saved.status_code == 302
+    assert Feedback.objects.filter(student=world.pupil, date=today).exists()
+
+
+def test_a_message_is_shown_once_and_never_cached(world, login):
+    today = timezone.localdate()
+    client = login(world.parent)
+    child_page(client, world.pupil, today)
+    url = reverse("child_homework", args=[world.pupil.id]) + f"?date={today.isoformat()}"
+    assert client.post(url, {"mostly_at_school": "yes", "minutes": 15}).status_code == 302
+    thanks = "感谢您的反馈，已保存。"
+    with_message = client.get(url, HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    assert thanks in with_message
+    assert thanks not in child_page(client, world.pupil, today)
+    assert thanks not in child_page(client, world.pupil, today)
+
+
+def test_the_unread_count_follows_new_and_read_messages(world, login, day):
+    from shuangjian.notify import services as notify
+
+    client = login(world.parent)
+    badge = '<span class="tag flag">'
+    assert badge not in child_page(client, world.pupil, day)
+    sent = notify.send(users=[world.parent], kind="test", title="新消息")
+    notify.send(users=[world.parent], kind="test", title="又一条")
+    assert f"{badge}2</span>" in child_page(client, world.pupil, day)
+    notify.mark_read(user=world.parent, ids=[sent[0].id])
+    assert f"{badge}1</span>" in child_page(client, world.pupil, day)
+
+
+def test_a_cached_page_follows_the_roster(world, login, day):
+    """The access check is cached too: losing the guardianship, or the pupil leaving, closes the
+    page at once; a new guardianship opens it."""
+    publish(world, day, "口算第22页")
+    client = login(world.parent)
+    assert "口算第22页" in child_page(client, world.pupil, day)
+    url = reverse("child_homework", args=[world.pupil.id]) + f"?date={day.isoformat()}"
+    link = Guardianship.objects.get(user=world.parent, student=world.pupil)
+    link.delete()
+    assert client.get(url).status_code == 404
+    Guardianship.objects.create(user=world.parent, student=world.pupil, relation="母亲")
+    assert "口算第22页" in child_page(client, world.pupil, day)
+    world.pupil.active = False
+    world.pupil.save()
+    assert client.get(url).status_code == 404
+
+
+def test_a_cached_user_still_signs_out_on_password_change_and_deactivation(world, login, day):
+    client = login(world.parent)
+    child_page(client, world.pupil, day)  # the user is now cached
+    url = reverse("child_homework", args=[world.pupil.id]) + f"?date={day.isoformat()}"
+    world.parent.set_password("another-secret-42")
+    world.parent.save()
+    assert client.get(url).status_code == 302  # the session's password hash no longer matches
+    client = login(world.parent)
+    child_page(client, world.pupil, day)
+    world.parent.is_active = False
+    world.parent.save()
+    assert client.get(url).status_code == 302

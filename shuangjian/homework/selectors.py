@@ -9,8 +9,9 @@ from django.db.models.functions import Coalesce
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 
+from shuangjian.org.cache import bump, cached
 from shuangjian.org.models import Region, School, SchoolClass, Student
-from shuangjian.org.selectors import bump, cached, calendar_version, school_calendar
+from shuangjian.org.selectors import calendar_version, school_calendar
 from shuangjian.rules import homework as rules
 from shuangjian.rules.calendar import DayKind as NationalKind
 

@@ -138,10 +138,19 @@ def _over_limit(klass: SchoolClass, day: date, limit: int, used: int, minutes: i
     )
 
 
-def _loads(klass: SchoolClass, day: date, extra: rules.Item, pupils: list[int]) -> tuple[int, int]:
-    """The day's heaviest pupil load from published items, without and with `extra`."""
+def _loads(
+    klass: SchoolClass, day: date, extra: rules.Item, pupils: set[int] | None
+) -> tuple[int, int]:
+    """The day's heaviest pupil load from published items, without and with `extra`.  When no
+    item is tiered or personal every pupil carries the same load, and the class's pupils are
+    not needed (`pupils` None: not loaded yet)."""
     items = selectors.rule_items_for_day(klass, day)
-    return rules.heaviest_load(items, pupils), rules.heaviest_load([*items, extra], pupils)
+    if any(i.tiers or i.only_for is not None for i in [*items, extra]):
+        pupils = pupils if pupils is not None else set(selectors.pupil_ids(klass))
+    else:
+        pupils = set()  # rules.heaviest_load: the same total as for any one pupil
+    ordered = sorted(pupils)
+    return rules.heaviest_load(items, ordered), rules.heaviest_load([*items, extra], ordered)
 
 
 @transaction.atomic
@@ -193,7 +202,8 @@ def publish_homework(
             field="day",
         )
     _check_minutes(minutes, "minutes")
-    class_pupils = set(selectors.pupil_ids(klass))
+    # The class's pupils matter only when some item differs between pupils (tiers, personal).
+    class_pupils = set(selectors.pupil_ids(klass)) if tiers or personal else None
     names = [t.name.strip() for t in tiers]
     if len(set(names)) != len(names) or any(not n or len(n) > 20 for n in names):
         raise RuleViolation(
@@ -237,7 +247,7 @@ def publish_homework(
             limit=0,
         )
     item = _rule_item(kind, minutes, elastic, tiers, personal)
-    used, total = _loads(klass, day, item, list(class_pupils))
+    used, total = _loads(klass, day, item, class_pupils)
     status = Status.PUBLISHED
     if limit.minutes is not None and total > limit.minutes and item.counts:
         if selectors.over_limit_policy(klass.school) == HomeworkPolicy.OverLimit.REFUSE:

@@ -9,17 +9,20 @@ from datetime import date, timedelta
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404, HttpResponseBadRequest
+from django.http import Http404, HttpResponse, HttpResponseBadRequest
+from django.middleware.csrf import get_token
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from shuangjian.notify.selectors import unread_version
 from shuangjian.org.access import Can, access_child, access_region, access_school
+from shuangjian.org.cache import ROSTER_VERSION, cached, user_version
 from shuangjian.org.grades import grade_label
 from shuangjian.org.models import RegionRole, SchoolClass, Subject
-from shuangjian.org.selectors import cached, class_roster
+from shuangjian.org.selectors import class_roster
 from shuangjian.params import int_param
 from shuangjian.rules import homework as rules
 
@@ -643,13 +646,53 @@ def _cached_child_day(request, child, day: date) -> str:
     return cached(key, selectors.child_day_versions(child), render_body)
 
 
+# Stands for the request's CSRF token in a cached page (letters and digits, so escaping leaves
+# it as it is); each response puts its own token in its place.
+CSRF_SLOT = "csrfslot0c8e1a5d"
+
+
+def _cached_child_page(request, child, day: date) -> HttpResponse:
+    """The whole page, kept per person, page address and language until the body, the person,
+    their unread count or the roster changes.  What belongs to the request stays out of the
+    entry: the CSRF token goes into its slot, and a page with messages to show is rendered."""
+    if len(messages.get_messages(request)):
+        body = _cached_child_day(request, child, day)
+        return render(request, "homework/child.html", {"child": child, "body": body})
+    user = request.user
+    address = hashlib.sha256(request.get_full_path().encode()).hexdigest()[:16]
+    key = ":".join(
+        [
+            "childpage",
+            str(user.pk),
+            str(child.id),
+            str(child.school_class_id),
+            address,
+            timezone.localdate().isoformat(),
+            request.LANGUAGE_CODE,
+        ]
+    )
+    versions = [
+        *selectors.child_day_versions(child),
+        user_version(user.pk),
+        unread_version(user.pk),
+        ROSTER_VERSION,  # the child's and school's names in the page
+    ]
+
+    def render_page() -> str:
+        body = _cached_child_day(request, child, day)
+        context = {"child": child, "body": body, "csrf_token": CSRF_SLOT}
+        return render_to_string("homework/child.html", context, request=request)
+
+    page = cached(key, versions, render_page)
+    return HttpResponse(page.replace(CSRF_SLOT, get_token(request)))
+
+
 @login_required
 def child_homework(request, student_id: int):
     child = access_child(request.user, student_id)  # on every request, cached page or not
     day = _day(request.GET.get("date"))
     if request.method != "POST":
-        body = _cached_child_day(request, child, day)
-        return render(request, "homework/child.html", {"child": child, "body": body})
+        return _cached_child_page(request, child, day)
     notice = selectors.child_notice(child, day)
     saved = selectors.saved_feedback(child, day)
     form = _feedback_form(notice, saved, request.POST)

@@ -1,15 +1,11 @@
 from django.utils.functional import SimpleLazyObject
 
-from .models import Notification
+from .selectors import unread_count
 
 
 def unread(request):
-    """The unread-message count in the page header (one small query, only when shown)."""
+    """The unread-message count in the page header (from the shared cache, only when shown)."""
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {}
-    return {
-        "unread_count": SimpleLazyObject(
-            lambda: Notification.objects.filter(user=user, read_at__isnull=True).count()
-        )
-    }
+    return {"unread_count": SimpleLazyObject(lambda: unread_count(user))}

@@ -12,7 +12,10 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
+from shuangjian.org.cache import bump
+
 from .models import Notification
+from .selectors import unread_version
 
 
 def send(
@@ -24,6 +27,8 @@ def send(
             for u in {u.pk: u for u in users}.values()
         ]
     )
+    if rows:
+        bump(*(unread_version(row.user_id) for row in rows))
     for path in getattr(settings, "NOTIFY_CHANNELS", []):
         channel = import_string(path)
         for row in rows:
@@ -32,9 +37,11 @@ def send(
 
 
 def mark_read(*, user, ids: Iterable[int]) -> int:
-    return Notification.objects.filter(user=user, id__in=list(ids), read_at__isnull=True).update(
+    marked = Notification.objects.filter(user=user, id__in=list(ids), read_at__isnull=True).update(
         read_at=timezone.now()
     )
+    bump(unread_version(user.pk))
+    return marked
 
 
 def email_channel(notification: Notification) -> None:

@@ -11,6 +11,7 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.http import Http404
 
+from .cache import ROSTER_VERSION, cached
 from .models import Region, RegionRole, Role, School, SchoolClass, Staff, Student, User
 
 
@@ -187,15 +188,22 @@ def access_class(user: User, school_id: int, class_id: int) -> tuple[SchoolAcces
 
 
 def access_child(user: User, student_id: int) -> Student:
-    """A parent's own child; any other pupil is a 404."""
+    """A parent's own child; any other pupil is a 404.
+
+    Every parent page asks this on every request, so the answer (the child, or None) is kept in
+    the shared cache until a pupil, class, school or guardianship is written (ROSTER_VERSION)."""
     if not user.is_authenticated:
         raise Http404
-    student = (
-        Student.objects.select_related("school", "school_class")
-        .filter(id=student_id, guardianships__user=user, active=True)
-        .order_by()  # one row by its key: the roster ordering only costs the planner a join
-        .first()
-    )
+
+    def load() -> Student | None:
+        return (
+            Student.objects.select_related("school", "school_class")
+            .filter(id=student_id, guardianships__user=user, active=True)
+            .order_by()  # one row by its key: the roster ordering only costs the planner a join
+            .first()
+        )
+
+    student = cached(f"access:child:{user.pk}:{int(student_id)}", [ROSTER_VERSION], load)
     if student is None:
         raise Http404
     return student

@@ -8,4 +8,4 @@ class OrgConfig(AppConfig):
     verbose_name = _("Schools and people")
 
     def ready(self) -> None:
-        from . import selectors  # noqa: F401  (registers the cache-invalidation receivers)
+        from . import cache, selectors  # noqa: F401  (register the cache-invalidation receivers)

@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 
 from shuangjian.throttle import Limiter
 
+from .cache import cached, user_version
 from .models import User
 
 
@@ -26,6 +27,13 @@ class UsernameOrMobileBackend(ModelBackend):
         if user.check_password(password) and self.user_can_authenticate(user):
             return user
         return None
+
+    def get_user(self, user_id):
+        """The signed-in user, read on every request: kept in the shared cache until the row is
+        saved or deleted (org.cache.user_version), which a password change, a deactivation and
+        a login all do, so the session check against the password hash stays exact."""
+        load = lambda: ModelBackend.get_user(self, user_id)  # noqa: E731
+        return cached(f"user:{user_id}", [user_version(user_id)], load)
 
 
 # An address gets more room than one account: a school's NAT puts many people behind it.

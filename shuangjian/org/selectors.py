@@ -1,12 +1,8 @@
 """Reads of schools and people (selectors are nouns; all of them take an access object)."""
 
-import secrets
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 
-from django.core.cache import cache
-from django.db import transaction
 from django.db.models import Count, Prefetch, Q, QuerySet
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
@@ -15,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from shuangjian.rules import calendar as national
 
 from .access import Can, SchoolAccess
+from .cache import bump, cached
 from .models import Region, School, SchoolClass, Staff, StaffRole, Student, Term, Vacation
 
 HOLIDAY_NAMES = {
@@ -99,49 +96,6 @@ class SchoolCalendar:
     @property
     def school_day_count(self) -> int:
         return sum(d.is_school_day for d in self.days)
-
-
-# -- Versioned cache (issue 8) -------------------------------------------------------------
-# Reads that every request repeats are kept in the shared cache (Redis, or the database table)
-# together with the tokens of the version keys they depend on.  A write gives those version
-# keys new random tokens, so an entry made before the write is never read again.
-
-ENTRY_SECONDS = 24 * 3600  # unused entries expire; correctness comes from the tokens
-
-
-def _new_token() -> str:
-    return secrets.token_hex(8)
-
-
-def bump(*version_keys: str) -> None:
-    """Invalidate every entry that depends on these keys: at once (so the writing request sees
-    its change) and again at commit (an entry a reader built from the not yet committed state,
-    under the first new token, is dropped too)."""
-
-    def renew():
-        cache.set_many({key: _new_token() for key in version_keys}, None)
-
-    renew()
-    transaction.on_commit(renew)
-
-
-def cached(key: str, version_keys: list[str], compute: Callable):
-    """compute(), kept under `key` while the version keys keep their tokens; one cache round
-    trip when it is there.  A missing version key gets a fresh token (never a fixed default, so
-    an evicted token cannot revive an old entry)."""
-    found = cache.get_many([key, *version_keys])
-    tokens = [found.get(v) for v in version_keys]
-    if None in tokens:
-        for v, token in zip(version_keys, tokens, strict=True):
-            if token is None:
-                cache.add(v, _new_token(), None)
-        tokens = [found.get(v) or cache.get(v) for v in version_keys]
-    entry = found.get(key)
-    if entry is not None and entry[0] == tokens:
-        return entry[1]
-    value = compute()
-    cache.set(key, (tokens, value), ENTRY_SECONDS)
-    return value
 
 
 def calendar_version(school_id: int) -> str:
