@@ -1,11 +1,14 @@
 """The synthetic county: deterministic for a seed, within the models' rules, and a demo part that
 a reload replaces instead of duplicating."""
 
+import dataclasses
 from collections import Counter, defaultdict
 from datetime import date
 
 import pytest
-from django.db.models import Count, Q
+from django.apps import apps
+from django.db import connection
+from django.db.models import Count, ForeignKey, Q
 
 from shuangjian.afternoon.models import Attendance, Session
 from shuangjian.afterschool.models import Enrolment, Programme, ProgrammeSlot
@@ -76,6 +79,46 @@ def test_deterministic_for_a_seed(county):
     assert snapshot("TST") == before
     other = synthetic.plan_county(spec(county, seed=8))
     assert [p.discipline for p in other] != [p.discipline for p in profiles]
+
+
+def dangling_references() -> list[str]:
+    """Foreign keys (of every model) naming a row that does not exist."""
+    found = []
+    with connection.cursor() as cursor:
+        for model in apps.get_models(include_auto_created=True):
+            for field in model._meta.concrete_fields:
+                if not isinstance(field, ForeignKey):
+                    continue
+                table, column = model._meta.db_table, field.column
+                target = field.related_model._meta.db_table
+                cursor.execute(
+                    f"SELECT COUNT(*) FROM {table} c WHERE c.{column} IS NOT NULL AND NOT EXISTS "
+                    f"(SELECT 1 FROM {target} t WHERE t.{field.target_field.column} = c.{column})"
+                )
+                if cursor.fetchone()[0]:
+                    found.append(f"{table}.{column}")
+    return found
+
+
+@pytest.mark.django_db(transaction=True)
+def test_county_on_its_own_transactions_refers_to_real_rows():
+    """As the benchmark builds it: outside any transaction, one per school (on PostgreSQL
+    several schools at once, without the per-row foreign-key checks), and deleted the same
+    way; every reference must still hold."""
+    province = Region.objects.create(code="99", name="测试省", level="province")
+    city = Region.objects.create(code="9901", name="测试市", level="city", parent=province)
+    county = Region.objects.create(code="990101", name="测试县", level="county", parent=city)
+    s = dataclasses.replace(spec(county), schools=3, pupils=300, weeks=1)
+    counts = synthetic.generate(s)
+    assert counts["org.School"] == 3 and counts["afternoon.Attendance"] > 0
+    assert Attendance.objects.count() == counts["afternoon.Attendance"]
+    assert set(School.objects.values_list("code", flat=True)) == {"TST001", "TST002", "TST003"}
+    assert dangling_references() == []
+
+    synthetic.delete_synthetic(prefix="TST", county=county)
+    assert not School.objects.exists() and not Attendance.objects.exists()
+    assert not User.objects.filter(username__startswith="TST").exists()
+    assert dangling_references() == []
 
 
 def test_records_keep_the_rules(county):

@@ -16,17 +16,20 @@ after-school sessions without explanation.
 
 Everything one school needs is drawn from its own `random.Random` (seed and school number), so a
 school's rows do not depend on the others, and each school is written in its own transaction
-with bulk inserts: memory stays bounded by one school.  The rows respect the models'
-constraints and the services' rules where they matter to the figures: classes within the
-national size standard, programme capacity within the venue and never exceeded, one head
-teacher per class, every closed session's attendance in a final state.  Loads over the limit
-are what a head teacher approved (the item carries the note), as the homework services allow.
+with bulk inserts: memory stays bounded by a school (two on PostgreSQL, see `generate`).  The
+rows respect the models' constraints and the services' rules where they matter to the figures:
+classes within the national size standard, programme capacity within the venue and never
+exceeded, one head teacher per class, every closed session's attendance in a final state.
+Loads over the limit are what a head teacher approved (the item carries the note), as the
+homework services allow.
 Names and texts are Chinese demo content and are not translated (like `org.demo`).
 """
 
 import math
 import random
 from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from functools import lru_cache, partial
@@ -77,6 +80,7 @@ from .models import (
 )
 
 BATCH = 5000
+WORKERS = 2  # schools built at once on PostgreSQL (see `generate`)
 UNUSABLE_PASSWORD = "!synthetic"  # generated accounts cannot log in (no password to guess)
 # National class-size standards (GB/T and 教育部 大班额 rules): 45 in primary, 50 in junior.
 CLASS_MAX = {"primary": 45, "junior": 50}
@@ -273,15 +277,38 @@ def school_days(start: date, end: date, term_end: date) -> list[date]:
 
 
 def generate(spec: Spec, *, stdout: TextIO | None = None) -> dict[str, int]:
-    """Create every school of the spec, one transaction per school; returns rows per table."""
+    """Create every school of the spec, one transaction per school; returns rows per table.
+
+    On PostgreSQL, called outside a transaction (as the benchmark does), WORKERS schools are
+    built at once, each in a thread with its own connection: while one thread's Python draws
+    and formats rows, the server writes another's, so the build uses more than one core.  A
+    school's rows depend only on its own random generator, so only the ids differ."""
     days = school_days(spec.first, spec.last, spec.term_end)
+    profiles = plan_county(spec)
+
+    def build(profile: Profile) -> Counter:
+        with _bulk_transaction():
+            return _SchoolBuilder(spec, profile, days).build()
+
+    def build_apart(profile: Profile) -> Counter:
+        try:
+            return build(profile)
+        finally:
+            connection.close()  # the thread's own connection
+
     counts: Counter = Counter()
-    for profile in plan_county(spec):
-        with transaction.atomic():
-            counts.update(_SchoolBuilder(spec, profile, days).build())
-        if stdout is not None and profile.number % 20 == 0:
-            stdout.write(f"  {profile.number}/{spec.schools} schools\n")
-            stdout.flush()
+    apart = WORKERS > 1 and connection.vendor == "postgresql" and not connection.in_atomic_block
+    pool = ThreadPoolExecutor(WORKERS) if apart else None
+    try:
+        built = pool.map(build_apart, profiles) if pool else map(build, profiles)
+        for n, school in enumerate(built, start=1):
+            counts.update(school)
+            if stdout is not None and n % 20 == 0:
+                stdout.write(f"  {n}/{spec.schools} schools\n")
+                stdout.flush()
+    finally:
+        if pool:
+            pool.shutdown(cancel_futures=True)  # after a failure: no more schools
     return dict(counts)
 
 
@@ -299,35 +326,62 @@ def delete_synthetic(*, prefix: str, county: Region | None = None) -> None:
     codes = list(synthetic_schools(prefix, county).values_list("code", flat=True))
     if not codes:
         return
-    with transaction.atomic(), connection.cursor() as cursor:
+    with _bulk_transaction(), connection.cursor() as cursor:
         # Tables with no rows hold nothing to delete, nor do the tables referring to them.
         empty = {
             m for m in apps.get_models(include_auto_created=True) if not m._base_manager.exists()
         }
         purge = partial(_purge, cursor, empty=empty)
-        purge(School, f"SELECT id FROM {School._meta.db_table} WHERE {where}", params)
-        users = f"SELECT id FROM {User._meta.db_table} WHERE username LIKE %s"
-        for code in codes:
-            purge(User, users, [code + "-%"])
+        purge(School, where, params)
+        for i in range(0, len(codes), 100):  # the schools' accounts: "<code>-T0001" …
+            chunk = codes[i : i + 100]
+            accounts = "(" + " OR ".join(["username LIKE %s"] * len(chunk)) + ")"
+            purge(User, accounts, [code + "-%" for code in chunk])
 
 
-def _purge(cursor, model, ids: str, params: list, *, empty: set, path: tuple = ()) -> None:
-    """Delete the rows of `model` whose id the subquery `ids` selects, after every row referring
-    to them (whatever its on_delete: the whole tree goes), or clear the reference (SET_NULL)."""
+@contextmanager
+def _bulk_transaction():
+    """A transaction writing or deleting a school's worth of rows (hundreds of thousands).
+
+    On PostgreSQL, when it is a transaction of its own (not part of a caller's, as in the demo
+    loader and the tests), two settings local to it make the bulk cheaper:
+      - no wait for the commit to reach the disk (`synchronous_commit`): a crash may lose the
+        last schools written, never leave half of one, and a rebuild replaces them anyway;
+      - for a superuser, no per-row foreign-key triggers (`session_replication_role`, as
+        `pg_restore --disable-triggers` does): the constraints are deferred, so every inserted
+        or deleted row is otherwise checked once more at commit, which took a third of the
+        county's build.  The generator only refers to rows it has just written or read, and
+        `tests/test_synthetic.py` checks every reference of a generated county."""
+    outermost = not connection.in_atomic_block
+    with transaction.atomic():
+        if outermost and connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("SET LOCAL synchronous_commit = off")
+                if connection.connection.info.parameter_status("is_superuser") == "on":
+                    cursor.execute("SET LOCAL session_replication_role = replica")
+        yield
+
+
+def _purge(cursor, model, where: str, params: list, *, empty: set, path: tuple = ()) -> None:
+    """Delete the rows of `model` that the condition `where` (on its table) selects, after every
+    row referring to them (whatever its on_delete: the whole tree goes), or clear the reference
+    (SET_NULL)."""
+    table, pk = model._meta.db_table, model._meta.pk.column
+    ids = f"SELECT {pk} FROM {table} WHERE {where}"
     for rel in model._meta.get_fields(include_hidden=True):
         if not (rel.auto_created and not rel.concrete and (rel.one_to_many or rel.one_to_one)):
             continue
         child, column = rel.related_model, rel.field.column
         if child in empty or child in path:
             continue
-        table = child._meta.db_table
         if rel.on_delete is SET_NULL:
-            cursor.execute(f"UPDATE {table} SET {column} = NULL WHERE {column} IN ({ids})", params)
+            cursor.execute(
+                f"UPDATE {child._meta.db_table} SET {column} = NULL WHERE {column} IN ({ids})",
+                params,
+            )
         else:
-            below = f"SELECT {child._meta.pk.column} FROM {table} WHERE {column} IN ({ids})"
-            _purge(cursor, child, below, params, empty=empty, path=(*path, model))
-    table, pk = model._meta.db_table, model._meta.pk.column
-    cursor.execute(f"DELETE FROM {table} WHERE {pk} IN ({ids})", params)
+            _purge(cursor, child, f"{column} IN ({ids})", params, empty=empty, path=(*path, model))
+    cursor.execute(f"DELETE FROM {table} WHERE {where}", params)
 
 
 # -- One school ------------------------------------------------------------------------------
@@ -341,6 +395,13 @@ def _moment(day: date, at: time) -> datetime:
 @lru_cache(maxsize=65536)
 def _aware(day: date, at: time, minutes: int = 0) -> datetime:
     return _moment(day, at) + timedelta(minutes=minutes)
+
+
+@lru_cache(maxsize=1024)
+def _moments(day: date, end: time) -> tuple[list[datetime], list[datetime]]:
+    """A session's possible sign-in moments (its first 6 minutes) and release moments (up to
+    55 minutes after its end)."""
+    return [_aware(day, SLOT_START, m) for m in range(6)], [_aware(day, end, m) for m in range(55)]
 
 
 @lru_cache(maxsize=16)
@@ -369,8 +430,22 @@ def _copy_value(v) -> str:
     return v.isoformat()  # dates, times, aware datetimes
 
 
-def _copy_line(row: tuple) -> str:
-    return "\t".join(map(_copy_value, row)) + "\n"
+def _copy_text(rows: list[tuple]) -> str:
+    """Rows in COPY text format.  Apart from ids, the values recur (states, names, a school's
+    few hundred moments), so each is converted once: several times faster than converting
+    every value."""
+    seen: dict = {}
+
+    def text(v) -> str:
+        if type(v) is int:  # not bool: True == 1 must not find "1" (or 1 find "t")
+            return str(v)
+        try:
+            return seen[v]
+        except KeyError:
+            seen[v] = converted = _copy_value(v)
+            return converted
+
+    return "".join(["\t".join([text(v) for v in row]) + "\n" for row in rows])
 
 
 @lru_cache(maxsize=65536)
@@ -410,7 +485,7 @@ class _Writer:
             if self.postgres:
                 with cursor.cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
                     for i in range(0, len(rows), BATCH):
-                        copy.write("".join(_copy_line(row) for row in rows[i : i + BATCH]))
+                        copy.write(_copy_text(rows[i : i + BATCH]))
                 return
             adapt = [self.adapter(model, c) for c in columns]
             marks = ", ".join(["%s"] * len(columns))
@@ -825,39 +900,44 @@ class _SchoolBuilder:
         for pk, (prog, group, day) in zip(ids, held, strict=True):
             unexplained = 0.001 + 0.03 * p.pressure(self.progress(day))
             end = self.slot_end(day.weekday())
-            for pupil in group:
-                rows.append(self.attendance(pk, pupil, day, end, prog.grade_from, unexplained))
+            rows += self.roll(pk, group, day, end, prog.grade_from, unexplained)
         self.fast(Attendance, ATTENDANCE_COLUMNS, rows)
 
     def slot_end(self, weekday: int) -> time:
         return SHORT_FRIDAY if weekday == 4 and self.p.discipline < 0.45 else SLOT_END
 
-    def attendance(
-        self, session: int, pupil: int, day: date, end: time, grade: int, unexplained: float
-    ) -> tuple:
-        """One pupil's final state after the end-of-day close: mostly released, some on leave,
+    def roll(
+        self, session: int, group: list[int], day: date, end: time, grade: int, unexplained: float
+    ) -> list[tuple]:
+        """Each pupil's final state after the end-of-day close: mostly released, some on leave,
         a few absences notified by the parents, rarely an unexplained one."""
-        r = self.rng.random()
-        S = Attendance.State
-        state = S.RELEASED
-        if r < unexplained:
-            state = S.ABSENT_UNEXPLAINED
-        elif r < unexplained + 0.02:
-            state = S.ABSENT_NOTIFIED
-        elif r < unexplained + 0.06:
-            state = S.ON_LEAVE
-        if state != S.RELEASED:
-            return (session, pupil, state, None, None, "", "", False, self.now)
-        r2 = self.rng.random()
-        mode, late, extra = Attendance.ReleaseMode.GUARDIAN, False, int(r2 * 15)
-        if r > 0.97:
-            mode, late, extra = Attendance.ReleaseMode.EXTENDED_CARE, True, 40 + extra
-        elif r > 0.85 and grade >= 5:
-            mode = Attendance.ReleaseMode.ALONE
-        guardian = "家长" if mode == Attendance.ReleaseMode.GUARDIAN else ""
-        signed_in = _aware(day, SLOT_START, int(r2 * 6))
-        return (session, pupil, state, signed_in, _aware(day, end, extra), mode, guardian, late,
-                self.now)  # fmt: skip
+        S, M = Attendance.State, Attendance.ReleaseMode
+        random, now = self.rng.random, self.now
+        signed_in, released = _moments(day, end)
+        rows = []
+        for pupil in group:
+            r = random()
+            if r < unexplained + 0.06:
+                state = (
+                    S.ABSENT_UNEXPLAINED
+                    if r < unexplained
+                    else S.ABSENT_NOTIFIED
+                    if r < unexplained + 0.02
+                    else S.ON_LEAVE
+                )
+                rows.append((session, pupil, state, None, None, "", "", False, now))
+                continue
+            r2 = random()
+            extra, signed = int(r2 * 15), signed_in[int(r2 * 6)]
+            if r > 0.97:
+                row = (M.EXTENDED_CARE, "", True, released[40 + extra])
+            elif r > 0.85 and grade >= 5:
+                row = (M.ALONE, "", False, released[extra])
+            else:
+                row = (M.GUARDIAN, "家长", False, released[extra])
+            mode, guardian, late, out = row
+            rows.append((session, pupil, S.RELEASED, signed, out, mode, guardian, late, now))
+        return rows
 
     def outside_staff(self, programmes: list[Programme], staff: dict) -> None:
         """AS-07: admitted outside teachers, each beside the lead of an activity programme."""
