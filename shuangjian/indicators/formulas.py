@@ -1,25 +1,33 @@
-"""The indicator formulas on the raw records (SV-01), one school and one period at a time.
+"""The indicator formulas on the raw records (SV-01), for many schools and one period at a time.
 
-`SchoolData(school, start, end)` loads what the formulas read with a fixed number of set-based
-queries; `parts(data)` returns every indicator's numerator and denominator per day, per class
-where the indicator goes down to classes.  The daily roll-up (`services.refresh`), the reference
-recomputation (`selectors.recompute_figures`) and the drill-down pages all start from these
-parts, and `records(data, indicator, ...)` lists the rows behind a figure so that they add up.
+`Batch(schools, start, end)` loads what the formulas read with a fixed number of set-based
+queries for all the schools at once (`school_id IN (…)`, grouped by school, class and day in the
+database wherever a count or a sum is all a formula needs); `batch_parts(batch)` returns every
+school's parts: each indicator's numerator and denominator per day, per class where the
+indicator goes down to classes.  The daily roll-up (`services.refresh`) and the reference
+recomputation (`selectors.recompute_figures`) start from these parts; the drill-down pages from
+`SchoolData(school, start, end)`, a batch of one school, and `records(data, indicator, ...)`
+lists the rows behind a figure so that they add up.
 
 The homework figures reuse the homework app's limits and per-pupil load (`rules.homework`,
-`homework.selectors.day_kinds` / `overrides_for`); the 5+2 figure the after-school check
-(`rules.afterschool.check_week`, fed as `afterschool.services.check_timetable` feeds it, for
-the whole period at once); the satisfaction figures the questionnaire results with their
-small-group suppression (`surveys.selectors`).
+`homework.selectors.day_kinds` / `overrides_for`): when all of a class-day's items are untiered
+and for the whole class, every pupil carries the sum of their minutes, which the database adds
+up; only class-days with a tiered or personal item go through `heaviest_load` pupil by pupil.
+The 5+2 figure uses the after-school check (`rules.afterschool.check_week`, fed as
+`afterschool.services.check_timetable` feeds it, for the whole period at once); the
+satisfaction figures the questionnaire results with their small-group suppression
+(`surveys.selectors`).
 """
 
 from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 from functools import cached_property, partial
+from typing import NamedTuple
 
-from django.db.models import Count, F, Q
+from django.db.models import Count, F, Min, Q, Sum
+from django.db.models.functions import TruncDate
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -44,7 +52,7 @@ from shuangjian.homework.models import (
     RulesDocument,
 )
 from shuangjian.org.models import Role, School, SchoolClass, StaffRole, Student
-from shuangjian.org.selectors import school_calendar
+from shuangjian.org.selectors import SchoolDay, school_calendar
 from shuangjian.rules import afterschool as as_rules
 from shuangjian.rules import homework as hw_rules
 from shuangjian.surveys import selectors as survey_selectors
@@ -58,17 +66,23 @@ CATEGORY_GROUPS = {
     "AS-SCIENCE-CLUBS": {Category.SCIENCE, Category.CLUB},
 }
 TEACHING_ROLES = (Role.HEAD_TEACHER, Role.SUBJECT_TEACHER)
+# Schools × days computed together (200 schools for a fortnight, 21 for a term): each kind of
+# record is read once for all of them, and memory stays bounded.
+BATCH_SCHOOL_DAYS = 2800
 
 
-@dataclass(frozen=True)
-class Part:
-    """A numerator and denominator of one indicator on one day, for a class or the school."""
+class Part(NamedTuple):
+    """A numerator and denominator of one indicator on one day, for a class or the school (a
+    named tuple: formulas make hundreds of thousands of them for a county's term)."""
 
     indicator: str
     day: date
     class_id: int | None  # None: a school-level figure
     numerator: int
     denominator: int
+
+
+SchoolPart = tuple[int, Part]  # (school id, part): what a formula gives for a batch
 
 
 @dataclass
@@ -106,19 +120,192 @@ class _Prog:
         return self.start <= day <= self.end
 
 
-class SchoolData:
-    """The records of one school over one period, each loaded once, on first use."""
+class HomeworkDay(NamedTuple):
+    """A class's published items of one day."""
 
-    def __init__(self, school: School, start: date, end: date) -> None:
+    items: int
+    written: int  # written, non-elastic items: those the load counts
+    load: int | None  # their minutes for a pupil who has them all
+    personal: int  # of them, personal items
+
+
+class Batch:
+    """The records of several schools over one period, each kind loaded once for all of them,
+    on first use.  Per-school values are dicts keyed by school id (every school of the batch is
+    a key); a school's rows are those its own formula would have read alone."""
+
+    def __init__(self, schools: Iterable[School], start: date, end: date) -> None:
         if end < start:
             raise ValueError("end is before start")
-        self.school, self.start, self.end = school, start, end
+        self.schools = sorted(schools, key=lambda s: s.id)
+        self.ids = [s.id for s in self.schools]
+        self.start, self.end = start, end
         self.days = dates(start, end)
+        self._limits: dict[tuple[int, int, hw_rules.DayKind], int | None] = {}
+
+    def _per_school(self, factory=list) -> dict:
+        return {sid: factory() for sid in self.ids}
 
     @cached_property
+    def calendars(self) -> dict[int, list[SchoolDay]]:
+        return {s.id: school_calendar(s, self.start, self.end).days for s in self.schools}
+
+    @cached_property
+    def school_days(self) -> dict[int, list[date]]:
+        return {sid: [d.day for d in cal if d.is_school_day] for sid, cal in self.calendars.items()}
+
+    @cached_property
+    def grades(self) -> dict[int, int]:
+        """The grade of every class of the schools (class id → grade)."""
+        rows = SchoolClass.objects.filter(school_id__in=self.ids).values_list("id", "grade")
+        return dict(rows.order_by())
+
+    @cached_property
+    def class_sizes(self) -> dict[int, dict[int, int]]:
+        """Per school: active pupils per class, in class order (classes without pupils left
+        out)."""
+        out = self._per_school(dict)
+        rows = (
+            Student.objects.filter(school_id__in=self.ids, active=True)
+            .values("school_id", "school_class_id")
+            .annotate(n=Count("id"))
+            .values_list("school_id", "school_class_id", "n")
+            .order_by("school_id", "school_class_id")
+        )
+        for sid, class_id, n in rows:
+            out[sid][class_id] = n
+        return out
+
+    def pupils_of(self, keys: set[tuple[int, int]]) -> dict[tuple[int, int], list[int]]:
+        """Active pupils (by id) of some (school id, class id) pairs."""
+        out: dict[tuple[int, int], list[int]] = defaultdict(list)
+        if not keys:
+            return out
+        rows = Student.objects.filter(
+            school_id__in={sid for sid, _c in keys},
+            school_class_id__in={c for _s, c in keys},
+            active=True,
+        ).values_list("school_id", "school_class_id", "id")
+        for sid, class_id, pupil_id in rows.order_by("school_class_id", "id"):
+            if (sid, class_id) in keys:
+                out[(sid, class_id)].append(pupil_id)
+        return out
+
+    @cached_property
+    def homework_days(self) -> dict[tuple[int, int, date], HomeworkDay]:
+        """(school id, class id, day) → what was published for the class that day, summed in
+        one pass over the items (the notice and the load both read it)."""
+        written = Q(kind__in=sorted(hw_rules.WRITTEN_KINDS), elastic=False)
+        rows = (
+            Homework.objects.filter(
+                school_id__in=self.ids,
+                status=Homework.Status.PUBLISHED,
+                date__range=(self.start, self.end),
+            )
+            .values("school_id", "school_class_id", "date")
+            .annotate(
+                n=Count("id"),
+                written=Count("id", filter=written),
+                load=Sum("minutes", filter=written),
+                personal=Count("id", filter=written & Q(personal=True)),
+            )
+            .values_list("school_id", "school_class_id", "date", "n", "written", "load", "personal")
+            .order_by()
+        )
+        return {(s, c, d): HomeworkDay(*counts) for s, c, d, *counts in rows}
+
+    @cached_property
+    def _day_kinds(self) -> dict[int, dict[date, hw_rules.DayKind]]:
+        return {s.id: hw_selectors.day_kinds(s, self.start, self.end) for s in self.schools}
+
+    @cached_property
+    def _overrides(self) -> dict[int, list[hw_rules.Override]]:
+        return {s.id: hw_selectors.overrides_for(s) for s in self.schools}
+
+    def limit(self, school_id: int, grade: int, day: date) -> int | None:
+        """The binding homework limit of a grade of the school on the day (minutes)."""
+        kind = self._day_kinds[school_id][day]
+        key = (school_id, grade, kind)
+        if key not in self._limits:
+            limit = hw_rules.limit_for(grade, kind, self._overrides[school_id])
+            self._limits[key] = limit.minutes
+        return self._limits[key]
+
+    def limits(self) -> set[int | None]:
+        """Every limit a class of the schools can have on a day of the period."""
+        grades = set(self.grades.values())
+        out = set()
+        for sid, kinds in self._day_kinds.items():
+            one_day_of_each_kind = {kind: day for day, kind in kinds.items()}.values()
+            out |= {self.limit(sid, g, day) for day in one_day_of_each_kind for g in grades}
+        return out
+
+    @cached_property
+    def work_end_times(self) -> dict[int, as_rules.WorkEndTimes]:
+        """The region's end of work of each school (looked up once per county)."""
+        by_county: dict[int, as_rules.WorkEndTimes] = {}
+        out = {}
+        for s in self.schools:
+            if s.county_id not in by_county:
+                by_county[s.county_id] = as_selectors.work_end_times(s)
+            out[s.id] = by_county[s.county_id]
+        return out
+
+    @cached_property
+    def programmes(self) -> dict[int, list[_Prog]]:
+        """Per school: approved programmes of terms overlapping the period, with their staff."""
+        qs = Programme.objects.filter(
+            school_id__in=self.ids,
+            status=Programme.Status.APPROVED,
+            term__start__lte=self.end,
+            term__end__gte=self.start,
+        ).annotate(created_day=TruncDate("created_at")).values_list(
+            "school_id", "id", "name", "category", "created_day", "term__start", "term__end",
+            "lead_id", "outside_staff_id",
+        )  # fmt: skip
+        progs, school_of = {}, {}
+        for sid, pid, name, cat, created, t_start, t_end, lead, os_id in qs.order_by():
+            progs[pid] = _Prog(pid, name, cat, max(t_start, created), t_end, {lead}, os_id)
+            school_of[pid] = sid
+        through = Programme.assistants.through.objects.filter(programme_id__in=list(progs))
+        for pid, staff_id in through.values_list("programme_id", "staff_id").order_by():
+            progs[pid].staff.add(staff_id)
+        out = self._per_school()
+        for p in sorted(progs.values(), key=lambda p: (p.name, p.id)):
+            out[school_of[p.id]].append(p)
+        return out
+
+    @cached_property
+    def _running(self) -> dict[tuple[int, date], list[_Prog]]:
+        return {
+            (sid, d): [p for p in progs if p.runs_on(d)]
+            for sid, progs in self.programmes.items()
+            for d in self.days
+        }
+
+    def running(self, school_id: int, day: date) -> list[_Prog]:
+        return self._running[(school_id, day)]
+
+
+def batches(schools: list[School], start: date, end: date) -> Iterator[Batch]:
+    """The schools in batches of a size the period allows."""
+    size = max(1, BATCH_SCHOOL_DAYS // ((end - start).days + 1))
+    for n in range(0, len(schools), size):
+        yield Batch(schools[n : n + size], start, end)
+
+
+class SchoolData:
+    """The records of one school over one period (a batch of one school), for the drill-down
+    and the records behind a figure."""
+
+    def __init__(self, school: School, start: date, end: date) -> None:
+        self.batch = Batch([school], start, end)
+        self.school, self.start, self.end = school, start, end
+        self.days = self.batch.days
+
+    @property
     def school_days(self) -> list[date]:
-        cal = school_calendar(self.school, self.start, self.end)
-        return [d.day for d in cal.days if d.is_school_day]
+        return self.batch.school_days[self.school.id]
 
     @cached_property
     def classes(self) -> dict[int, SchoolClass]:
@@ -135,49 +322,42 @@ class SchoolData:
             out[class_id].append(pupil_id)
         return dict(out)
 
-    @cached_property
-    def limit_of(self) -> Callable[[int, date], int | None]:
-        kinds = hw_selectors.day_kinds(self.school, self.start, self.end)
-        overrides = hw_selectors.overrides_for(self.school)
-        return lambda grade, day: hw_rules.limit_for(grade, kinds[day], overrides).minutes
+    def limit_of(self, grade: int, day: date) -> int | None:
+        return self.batch.limit(self.school.id, grade, day)
 
-    @cached_property
+    @property
     def programmes(self) -> list[_Prog]:
-        """Approved programmes of terms overlapping the period, with their staff."""
-        qs = Programme.objects.filter(
-            school=self.school,
-            status=Programme.Status.APPROVED,
-            term__start__lte=self.end,
-            term__end__gte=self.start,
-        ).values_list(
-            "id", "name", "category", "created_at", "term__start", "term__end", "lead_id",
-            "outside_staff_id",
-        )  # fmt: skip
-        progs = {
-            pid: _Prog(pid, name, cat, max(t_start, local_date(created)), t_end, {lead}, os_id)
-            for pid, name, cat, created, t_start, t_end, lead, os_id in qs
-        }
-        through = Programme.assistants.through.objects.filter(programme_id__in=list(progs))
-        for pid, staff_id in through.values_list("programme_id", "staff_id"):
-            progs[pid].staff.add(staff_id)
-        return sorted(progs.values(), key=lambda p: (p.name, p.id))
+        return self.batch.programmes[self.school.id]
 
     def running(self, day: date) -> list[_Prog]:
-        return [p for p in self.programmes if p.runs_on(day)]
+        return self.batch.running(self.school.id, day)
+
+    def parts(self, indicator: str) -> list[Part]:
+        """The school's parts of one indicator."""
+        return [p for _sid, p in PARTS[indicator](self.batch) if p.indicator == indicator]
 
 
 # -- Homework ------------------------------------------------------------------------------------
 
 
-def hw_rules_parts(data: SchoolData) -> Iterable[Part]:
-    first = (
-        RulesDocument.objects.filter(school=data.school, adopted_on__lte=data.end)
-        .order_by("adopted_on")
-        .values_list("adopted_on", flat=True)
-        .first()
+def _rules_adopted(batch: Batch) -> dict[int, date]:
+    """Per school: the first day a homework rules document was on file (if by the end)."""
+    rows = (
+        RulesDocument.objects.filter(school_id__in=batch.ids, adopted_on__lte=batch.end)
+        .values("school_id")
+        .annotate(first=Min("adopted_on"))
+        .values_list("school_id", "first")
+        .order_by()
     )
-    for d in data.days:
-        yield Part("HW-RULES", d, None, int(first is not None and first <= d), 1)
+    return dict(rows)
+
+
+def hw_rules_parts(batch: Batch) -> Iterator[SchoolPart]:
+    adopted = _rules_adopted(batch)
+    for sid in batch.ids:
+        first = adopted.get(sid)
+        for d in batch.days:
+            yield sid, Part("HW-RULES", d, None, int(first is not None and first <= d), 1)
 
 
 def hw_rules_records(data: SchoolData, class_id, days) -> Records:
@@ -187,61 +367,59 @@ def hw_rules_records(data: SchoolData, class_id, days) -> Records:
     return out
 
 
-def _published_per_class_day(data: SchoolData) -> dict[tuple[int, date], int]:
-    rows = (
-        Homework.objects.filter(
-            school=data.school,
-            status=Homework.Status.PUBLISHED,
-            date__range=(data.start, data.end),
-        )
-        .values("school_class_id", "date")
-        .annotate(n=Count("id"))
-        .values_list("school_class_id", "date", "n")
-        .order_by()
-    )
-    return {(c, d): n for c, d, n in rows}
+def _published_per_class_day(batch: Batch) -> dict[tuple[int, int, date], int]:
+    """(school id, class id, day) → published items."""
+    return {key: day.items for key, day in batch.homework_days.items()}
 
 
-def hw_notice_parts(data: SchoolData) -> Iterable[Part]:
-    posted = _published_per_class_day(data)
-    for d in data.school_days:
-        for class_id in data.pupils:
-            yield Part("HW-NOTICE", d, class_id, int((class_id, d) in posted), 1)
+def hw_notice_parts(batch: Batch) -> Iterator[SchoolPart]:
+    posted = _published_per_class_day(batch)
+    for sid in batch.ids:
+        classes = batch.class_sizes[sid]
+        for d in batch.school_days[sid]:
+            for class_id in classes:
+                yield sid, Part("HW-NOTICE", d, class_id, int((sid, class_id, d) in posted), 1)
 
 
 def hw_notice_records(data: SchoolData, class_id, days) -> Records:
-    posted = _published_per_class_day(data)
+    posted = _published_per_class_day(data.batch)
     out = Records([_("School day"), _("Published items")])
     wanted = set(days)
     for d in data.school_days:
         if d in wanted:
-            n = posted.get((class_id, d), 0)
+            n = posted.get((data.school.id, class_id, d), 0)
             out.add(n > 0, d, n)
     return out
 
 
-def _feedback(data: SchoolData, class_id=None):
-    qs = Feedback.objects.filter(
-        school_class__school=data.school, date__range=(data.start, data.end)
+def _feedback(data: SchoolData, class_id):
+    return Feedback.objects.filter(
+        school_class__school=data.school,
+        school_class_id=class_id,
+        date__range=(data.start, data.end),
     )
-    return qs.filter(school_class_id=class_id) if class_id is not None else qs
 
 
-def hw_within_parts(data: SchoolData) -> Iterable[Part]:
-    # One row per class-day: the reports, and those within each limit the school's grades can
+def hw_within_parts(batch: Batch) -> Iterator[SchoolPart]:
+    # One row per class-day: the reports, and those within each limit the schools' grades can
     # have (a handful), so no report is read one by one.
-    limits = {data.limit_of(c.grade, d) for c in data.classes.values() for d in data.days} - {None}
-    within = {f"le{m}": Count("id", filter=Q(minutes__lte=m)) for m in limits}
+    limits = batch.limits() - {None}
+    within = {f"le{m}": Count("id", filter=Q(minutes__lte=m)) for m in sorted(limits)}
+    column = {m: n for n, m in enumerate(within, start=4)}
     rows = (
-        _feedback(data)
-        .values("school_class_id", "school_class__grade", "date")
+        Feedback.objects.filter(
+            school_class__school_id__in=batch.ids, date__range=(batch.start, batch.end)
+        )
+        .values("school_class__school_id", "school_class_id", "date")
         .annotate(n=Count("id"), **within)
+        .values_list("school_class__school_id", "school_class_id", "date", "n", *within)
         .order_by()
     )
-    for r in rows:
-        limit = data.limit_of(r["school_class__grade"], r["date"])
-        ok = r["n"] if limit is None else r[f"le{limit}"]
-        yield Part("HW-WITHIN-LIMIT", r["date"], r["school_class_id"], ok, r["n"])
+    for row in rows:
+        sid, class_id, day, n = row[:4]
+        limit = batch.limit(sid, batch.grades[class_id], day)
+        ok = n if limit is None else row[column[f"le{limit}"]]
+        yield sid, Part("HW-WITHIN-LIMIT", day, class_id, ok, n)
 
 
 def hw_within_records(data: SchoolData, class_id, days) -> Records:
@@ -259,40 +437,51 @@ def hw_within_records(data: SchoolData, class_id, days) -> Records:
     return out
 
 
-def _written_items(data: SchoolData) -> dict[tuple[int, date], list[hw_rules.Item]]:
-    """Published written, non-elastic items per class and day as the load calculation sees them
-    (items, tiers, tier pupils and personal targets in four set-based queries)."""
-    in_period = Q(homework__school=data.school, homework__date__range=(data.start, data.end))
+def _written(school_ids, start: date, end: date):
+    """Published written, non-elastic items: the ones the load calculation counts."""
+    return Homework.objects.filter(
+        school_id__in=school_ids,
+        status=Homework.Status.PUBLISHED,
+        date__range=(start, end),
+        kind__in=sorted(hw_rules.WRITTEN_KINDS),
+        elastic=False,
+    )
+
+
+ClassDay = tuple[int, int, date]  # (school id, class id, day)
+
+
+def _written_items(batch: Batch, keys: set[ClassDay]) -> dict[ClassDay, list[hw_rules.Item]]:
+    """The written items of some class-days as the load calculation sees them (items, tiers,
+    tier pupils and personal targets in four set-based queries)."""
+    out: dict[ClassDay, list[hw_rules.Item]] = defaultdict(list)
+    if not keys:
+        return out
+    rows = (
+        _written(batch.ids, batch.start, batch.end)
+        .filter(school_class_id__in={c for _s, c, _d in keys})
+        .values_list("id", "school_id", "school_class_id", "date", "kind", "minutes", "personal")
+        .order_by("date", "subject_id", "id")
+    )
+    items = [row for row in rows if (row[1], row[2], row[3]) in keys]
+    ids = [row[0] for row in items]
     tiers: dict[int, dict[int, int]] = defaultdict(dict)
-    for tier_id, hw_id, minutes in HomeworkTier.objects.filter(in_period).values_list(
+    for tier_id, hw_id, minutes in HomeworkTier.objects.filter(homework_id__in=ids).values_list(
         "id", "homework_id", "minutes"
     ):
         tiers[hw_id][tier_id] = minutes
     tier_of: dict[int, dict[int, int]] = defaultdict(dict)
     tier_pupils = HomeworkTier.pupils.through.objects.filter(
-        homeworktier__homework__school=data.school,
-        homeworktier__homework__date__range=(data.start, data.end),
+        homeworktier__homework_id__in=ids
     ).values_list("homeworktier__homework_id", "homeworktier_id", "student_id")
     for hw_id, tier_id, pupil_id in tier_pupils:
         tier_of[hw_id][pupil_id] = tier_id
     targets: dict[int, set[int]] = defaultdict(set)
-    for hw_id, pupil_id in HomeworkTarget.objects.filter(in_period).values_list(
+    for hw_id, pupil_id in HomeworkTarget.objects.filter(homework_id__in=ids).values_list(
         "homework_id", "student_id"
     ):
         targets[hw_id].add(pupil_id)
-    items = (
-        Homework.objects.filter(
-            school=data.school,
-            status=Homework.Status.PUBLISHED,
-            date__range=(data.start, data.end),
-            kind__in=sorted(hw_rules.WRITTEN_KINDS),
-            elastic=False,
-        )
-        .values_list("id", "school_class_id", "date", "kind", "minutes", "personal")
-        .order_by("date", "subject_id", "id")
-    )
-    out: dict[tuple[int, date], list] = defaultdict(list)
-    for hw_id, class_id, day, kind, minutes, personal in items:
+    for hw_id, sid, class_id, day, kind, minutes, personal in items:
         item = hw_rules.Item(
             key=hw_id,
             kind=hw_rules.Kind(kind),
@@ -301,41 +490,57 @@ def _written_items(data: SchoolData) -> dict[tuple[int, date], list[hw_rules.Ite
             tier_of=tier_of.get(hw_id, {}),
             only_for=frozenset(targets.get(hw_id, ())) if personal else None,
         )
-        out[(class_id, day)].append(item)
+        out[(sid, class_id, day)].append(item)
     return out
 
 
-def _load(items: list[hw_rules.Item], pupils: list[int]) -> int:
-    """The heaviest written load of the class (rules.heaviest_load).  When no item is tiered or
-    personal every pupil carries the same load, so one pupil stands for the class."""
-    if pupils and not any(i.tiers or i.only_for is not None for i in items):
-        pupils = pupils[:1]
-    return hw_rules.heaviest_load(items, pupils)
+def _over_limit(batch: Batch) -> Iterator[tuple[int, int, date, int, int]]:
+    """(school id, class id, day, load, limit) of every class-day whose heaviest written load
+    (rules.heaviest_load) exceeds the limit.
 
-
-def _over_limit(data: SchoolData):
-    """(class id, day, load, limit, item ids) of every class-day whose load exceeds the limit."""
-    for (class_id, day), items in sorted(_written_items(data).items()):
-        klass = data.classes[class_id]
-        limit = data.limit_of(klass.grade, day)
-        load = _load(items, data.pupils.get(class_id, []))
+    A class-day whose items are all untiered and for the whole class gives every pupil the
+    same load, the sum of their minutes (as `heaviest_load` finds it, with or without pupils):
+    the database adds it up.  The class-days with a tiered or a personal item are worked out
+    pupil by pupil."""
+    written = _written(batch.ids, batch.start, batch.end)
+    tiered = (
+        HomeworkTier.objects.filter(homework__in=written)
+        .values_list("homework__school_id", "homework__school_class_id", "homework__date")
+        .distinct()
+        .order_by()
+    )
+    rows = [(key, day.load) for key, day in batch.homework_days.items() if day.written]
+    uneven = {key for key, day in batch.homework_days.items() if day.personal} | set(tiered)
+    items = _written_items(batch, uneven)
+    pupils = batch.pupils_of({(sid, c) for sid, c, _d in uneven})
+    for (sid, class_id, day), load in sorted(rows):
+        if (sid, class_id, day) in uneven:
+            load = hw_rules.heaviest_load(items[(sid, class_id, day)], pupils[(sid, class_id)])
+        limit = batch.limit(sid, batch.grades[class_id], day)
         if limit is not None and load > limit:
-            yield class_id, day, load, limit, [i.key for i in items]
+            yield sid, class_id, day, load, limit
 
 
-def hw_over_parts(data: SchoolData) -> Iterable[Part]:
-    for class_id, day, *_rest in _over_limit(data):
-        yield Part("HW-OVER-LIMIT", day, class_id, 1, 0)
+def hw_over_parts(batch: Batch) -> Iterator[SchoolPart]:
+    for sid, class_id, day, *_rest in _over_limit(batch):
+        yield sid, Part("HW-OVER-LIMIT", day, class_id, 1, 0)
 
 
 def hw_over_records(data: SchoolData, class_id, days) -> Records:
     out = Records([_("Day"), _("Heaviest load (minutes)"), _("Limit"), _("Items")])
     wanted = set(days)
-    over = [row for row in _over_limit(data) if row[0] == class_id and row[1] in wanted]
-    ids = [hw_id for row in over for hw_id in row[4]]
-    items = Homework.objects.filter(id__in=ids).select_related("subject").in_bulk()
-    for _cid, day, load, limit, hw_ids in over:
-        listing = " · ".join(f"{items[i].subject.name} {items[i].minutes}′" for i in hw_ids)
+    over = [row for row in _over_limit(data.batch) if row[1] == class_id and row[2] in wanted]
+    items = defaultdict(list)
+    rows = (
+        _written([data.school.id], data.start, data.end)
+        .filter(school_class_id=class_id, date__in=[row[2] for row in over])
+        .select_related("subject")
+        .order_by("date", "subject_id", "id")
+    )
+    for hw in rows:
+        items[hw.date].append(hw)
+    for _sid, _cid, day, load, limit in over:
+        listing = " · ".join(f"{hw.subject.name} {hw.minutes}′" for hw in items[day])
         out.add(True, day, load, limit, listing)
     return out
 
@@ -343,43 +548,52 @@ def hw_over_records(data: SchoolData, class_id, days) -> Records:
 # -- After-school ------------------------------------------------------------------------------
 
 
-def _five_plus_two(data: SchoolData) -> list[as_rules.DayCheck]:
-    """The "5+2" check of each required day of the period, as `afterschool.services.
-    check_timetable` assembles it for a week (approved programmes' slots on days of their term,
-    the school calendar, the region's end of work), loaded once for the whole period."""
-    calendar = school_calendar(data.school, data.start, data.end).days
+def _five_plus_two(batch: Batch) -> dict[int, list[as_rules.DayCheck]]:
+    """Per school: the "5+2" check of each required day of the period, as `afterschool.
+    services.check_timetable` assembles it for a week (approved programmes' slots on days of
+    their term, the school calendar, the region's end of work), loaded once for the period."""
     slots = ProgrammeSlot.objects.filter(
-        programme__school=data.school,
+        programme__school_id__in=batch.ids,
         programme__status=Programme.Status.APPROVED,
-        programme__term__start__lte=data.end,
-        programme__term__end__gte=data.start,
-    ).values_list("weekday", "start", "end", "programme__term__start", "programme__term__end")
+        programme__term__start__lte=batch.end,
+        programme__term__end__gte=batch.start,
+    ).values_list(
+        "programme__school_id", "weekday", "start", "end", "programme__term__start",
+        "programme__term__end",
+    )  # fmt: skip
     by_weekday = defaultdict(list)
-    for weekday, start, end, t_start, t_end in slots:
-        by_weekday[weekday].append((start, end, t_start, t_end))
-    sessions = [
-        as_rules.Session(d.day, start, end)
-        for d in calendar
-        for start, end, t_start, t_end in by_weekday[d.day.weekday()]
-        if t_start <= d.day <= t_end
-    ]
-    days = [
-        as_rules.Day(d.day, str(d.kind) in WORKING_KINDS, d.is_school_day, str(d.kind), d.estimated)
-        for d in calendar
-    ]
-    checked = as_rules.check_week(sessions, days, as_selectors.work_end_times(data.school))
-    return [d for d in checked.days if d.required]
+    for sid, weekday, start, end, t_start, t_end in slots.order_by():
+        by_weekday[(sid, weekday)].append((start, end, t_start, t_end))
+    out = {}
+    for sid in batch.ids:
+        calendar = batch.calendars[sid]
+        sessions = [
+            as_rules.Session(d.day, start, end)
+            for d in calendar
+            for start, end, t_start, t_end in by_weekday[(sid, d.day.weekday())]
+            if t_start <= d.day <= t_end
+        ]
+        days = [
+            as_rules.Day(
+                d.day, str(d.kind) in WORKING_KINDS, d.is_school_day, str(d.kind), d.estimated
+            )
+            for d in calendar
+        ]
+        checked = as_rules.check_week(sessions, days, batch.work_end_times[sid])
+        out[sid] = [d for d in checked.days if d.required]
+    return out
 
 
-def as_five_parts(data: SchoolData) -> Iterable[Part]:
-    for d in _five_plus_two(data):
-        yield Part("AS-5PLUS2", d.day, None, int(d.ok), 1)
+def as_five_parts(batch: Batch) -> Iterator[SchoolPart]:
+    for sid, checks in _five_plus_two(batch).items():
+        for d in checks:
+            yield sid, Part("AS-5PLUS2", d.day, None, int(d.ok), 1)
 
 
 def as_five_records(data: SchoolData, class_id, days) -> Records:
     out = Records([_("Working school day"), _("Service"), _("End of work"), _("Gaps")])
     wanted = set(days)
-    for d in _five_plus_two(data):
+    for d in _five_plus_two(data.batch)[data.school.id]:
         if d.day in wanted:
             service = f"{d.start:%H:%M}–{d.end:%H:%M} ({d.minutes}′)" if d.start else "—"
             gaps = ", ".join(str(f.code) for f in d.failures)
@@ -387,59 +601,112 @@ def as_five_records(data: SchoolData, class_id, days) -> Records:
     return out
 
 
-def _places(data: SchoolData) -> dict[int, list[tuple[date, date, str]]]:
-    """Per active pupil: (from, to, programme) of each place held in an approved programme."""
-    rows = Enrolment.objects.filter(
-        status=Enrolment.Status.ALLOCATED,
-        student__school=data.school,
-        student__active=True,
-        programme__status=Programme.Status.APPROVED,
-        programme__term__start__lte=data.end,
-        programme__term__end__gte=data.start,
-    ).values_list(
-        "student_id", "created_at", "programme__term__start", "programme__term__end",
-        "programme__name",
-    )  # fmt: skip
-    out: dict[int, list] = defaultdict(list)
-    for pupil_id, created, t_start, t_end, name in rows:
-        out[pupil_id].append((max(t_start, local_date(created)), t_end, name))
-    return out
+def _places(school_ids, start: date, end: date):
+    """Places held by active pupils of the schools in approved programmes of terms overlapping
+    the period, each with the day it was allocated (its creation, local time)."""
+    return (
+        Enrolment.objects.filter(
+            status=Enrolment.Status.ALLOCATED,
+            student__school_id__in=school_ids,
+            student__active=True,
+            programme__status=Programme.Status.APPROVED,
+            programme__term__start__lte=end,
+            programme__term__end__gte=start,
+        )
+        .annotate(created_day=TruncDate("created_at"))
+        .order_by()
+    )
 
 
-def _clip(data: SchoolData, lo: date, hi: date) -> tuple[int, int] | None:
+def _clip(batch: Batch, lo: date, hi: date) -> tuple[int, int] | None:
     """Day indexes of [lo, hi] within the period, or None when they do not meet."""
-    lo, hi = max(lo, data.start), min(hi, data.end)
+    lo, hi = max(lo, batch.start), min(hi, batch.end)
     if lo > hi:
         return None
-    return (lo - data.start).days, (hi - data.start).days
+    return (lo - batch.start).days, (hi - batch.start).days
 
 
-def as_pupils_parts(data: SchoolData) -> Iterable[Part]:
-    places = _places(data)
-    for class_id, pupils in data.pupils.items():
-        held = [0] * (len(data.days) + 1)  # a difference array: pupils holding a place
-        for pupil_id in pupils:
-            spans = sorted(
-                filter(None, (_clip(data, lo, hi) for lo, hi, _n in places.get(pupil_id, ())))
-            )
-            merged: list[list[int]] = []
-            for a, b in spans:  # overlapping places count the pupil once
-                if merged and a <= merged[-1][1] + 1:
-                    merged[-1][1] = max(merged[-1][1], b)
-                else:
-                    merged.append([a, b])
-            for a, b in merged:
-                held[a] += 1
-                held[b + 1] -= 1
-        running = 0
-        for n, d in enumerate(data.days):
-            running += held[n]
-            yield Part("AS-PUPILS", d, class_id, running, len(pupils))
+def _held(batch: Batch) -> dict[tuple[int, int], list[int]]:
+    """Per (school, class): a difference array over the period's days of pupils holding at
+    least one place (overlapping places count a pupil once).
+
+    Pupils holding a single place are counted by the database, one row per class and kind of
+    place (its allocation day and term); the few holding several have their places merged one
+    by one."""
+    places = _places(batch.ids, batch.start, batch.end)
+    several = list(
+        places.values("student_id")
+        .annotate(n=Count("id"))
+        .filter(n__gt=1)
+        .values_list("student_id", flat=True)
+    )
+    held: dict[tuple[int, int], list[int]] = defaultdict(lambda: [0] * (len(batch.days) + 1))
+
+    def add(key, a: int, b: int, n: int = 1) -> None:
+        held[key][a] += n
+        held[key][b + 1] -= n
+
+    single = (
+        places.exclude(student_id__in=several)
+        .values(
+            "student__school_id", "student__school_class_id", "created_day",
+            "programme__term__start", "programme__term__end",
+        )
+        .annotate(n=Count("id"))
+        .values_list(
+            "student__school_id", "student__school_class_id", "created_day",
+            "programme__term__start", "programme__term__end", "n",
+        )
+    )  # fmt: skip
+    for sid, class_id, created, t_start, t_end, n in single:
+        span = _clip(batch, max(t_start, created), t_end)
+        if span:
+            add((sid, class_id), *span, n)
+    spans: dict[tuple[int, int, int], list[tuple[int, int]]] = defaultdict(list)
+    rows = places.filter(student_id__in=several).values_list(
+        "student__school_id", "student__school_class_id", "student_id", "created_day",
+        "programme__term__start", "programme__term__end",
+    )  # fmt: skip
+    for sid, class_id, pupil_id, created, t_start, t_end in rows if several else ():
+        span = _clip(batch, max(t_start, created), t_end)
+        if span:
+            spans[(sid, class_id, pupil_id)].append(span)
+    for (sid, class_id, _pupil), pupil_spans in spans.items():
+        merged: list[list[int]] = []
+        for a, b in sorted(pupil_spans):
+            if merged and a <= merged[-1][1] + 1:
+                merged[-1][1] = max(merged[-1][1], b)
+            else:
+                merged.append([a, b])
+        for a, b in merged:
+            add((sid, class_id), a, b)
+    return held
+
+
+def as_pupils_parts(batch: Batch) -> Iterator[SchoolPart]:
+    held = _held(batch)
+    for sid in batch.ids:
+        for class_id, size in batch.class_sizes[sid].items():
+            diff = held.get((sid, class_id))
+            running = 0
+            for n, d in enumerate(batch.days):
+                running += diff[n] if diff else 0
+                yield sid, Part("AS-PUPILS", d, class_id, running, size)
 
 
 def as_pupils_records(data: SchoolData, class_id, days) -> Records:
     day = days[-1]
-    places = _places(data)
+    places: dict[int, list] = defaultdict(list)
+    rows = (
+        _places([data.school.id], data.start, data.end)
+        .filter(student__school_class_id=class_id)
+        .values_list(
+            "student_id", "created_day", "programme__term__start", "programme__term__end",
+            "programme__name",
+        )
+    )  # fmt: skip
+    for pupil_id, created, t_start, t_end, name in rows:
+        places[pupil_id].append((max(t_start, created), t_end, name))
     out = Records([_("Pupil"), _("Places held")])
     names = dict(
         Student.objects.filter(id__in=data.pupils.get(class_id, [])).values_list("id", "name")
@@ -450,34 +717,44 @@ def as_pupils_records(data: SchoolData, class_id, days) -> Records:
     return out
 
 
-def _teachers(data: SchoolData) -> dict[int, tuple[str, str]]:
-    """Active teaching staff (head or subject teachers): id → (staff number, name)."""
-    rows = StaffRole.objects.filter(
-        staff__school=data.school, staff__active=True, role__in=TEACHING_ROLES
-    ).values_list("staff_id", "staff__staff_no", "staff__name")
-    return {sid: (no, name) for sid, no, name in rows}
+def _teachers(school_ids):
+    """Active teaching staff (head or subject teachers) of the schools."""
+    return StaffRole.objects.filter(
+        staff__school_id__in=school_ids, staff__active=True, role__in=TEACHING_ROLES
+    ).order_by()
 
 
-def as_teachers_parts(data: SchoolData) -> Iterable[Part]:
-    teachers = set(_teachers(data))
-    for d in data.days:
-        serving = set().union(*(p.staff for p in data.running(d)))
-        yield Part("AS-TEACHERS", d, None, len(teachers & serving), len(teachers))
+def as_teachers_parts(batch: Batch) -> Iterator[SchoolPart]:
+    teachers = batch._per_school(set)
+    rows = _teachers(batch.ids).values_list("staff__school_id", "staff_id").distinct()
+    for sid, staff_id in rows:  # (a teacher has a role per class and subject taught)
+        teachers[sid].add(staff_id)
+    for sid in batch.ids:
+        for d in batch.days:
+            serving = set().union(*(p.staff for p in batch.running(sid, d)))
+            yield (
+                sid,
+                Part("AS-TEACHERS", d, None, len(teachers[sid] & serving), len(teachers[sid])),
+            )
 
 
 def as_teachers_records(data: SchoolData, class_id, days) -> Records:
     running = data.running(days[-1])
+    rows = _teachers([data.school.id]).values_list("staff_id", "staff__staff_no", "staff__name")
+    teachers = {sid: (no, name) for sid, no, name in rows}
     out = Records([_("Staff number"), _("Teacher"), _("Programmes")])
-    for sid, (no, name) in sorted(_teachers(data).items(), key=lambda kv: kv[1]):
+    for sid, (no, name) in sorted(teachers.items(), key=lambda kv: kv[1]):
         progs = [p.name for p in running if sid in p.staff]
         out.add(bool(progs), no, name, "、".join(progs) or "—")
     return out
 
 
-def as_category_parts(data: SchoolData, indicator: str) -> Iterable[Part]:
+def as_category_parts(batch: Batch, indicator: str) -> Iterator[SchoolPart]:
     group = CATEGORY_GROUPS[indicator]
-    for d in data.days:
-        yield Part(indicator, d, None, int(any(p.category in group for p in data.running(d))), 1)
+    for sid in batch.ids:
+        for d in batch.days:
+            offered = any(p.category in group for p in batch.running(sid, d))
+            yield sid, Part(indicator, d, None, int(offered), 1)
 
 
 def as_category_records(data: SchoolData, class_id, days, indicator: str) -> Records:
@@ -489,32 +766,35 @@ def as_category_records(data: SchoolData, class_id, days, indicator: str) -> Rec
     return out
 
 
-def _outside_people(data: SchoolData) -> dict[int, OutsideStaff]:
+def _outside_people(batch: Batch) -> dict[int, OutsideStaff]:
     """Approved outside people attached to the period's programmes."""
-    ids = {p.outside_staff_id for p in data.programmes if p.outside_staff_id}
-    rows = OutsideStaff.objects.filter(id__in=ids, status=OutsideStaff.Status.APPROVED)
+    ids = {p.outside_staff_id for progs in batch.programmes.values() for p in progs}
+    rows = OutsideStaff.objects.filter(id__in=ids - {None}, status=OutsideStaff.Status.APPROVED)
     return {o.id: o for o in rows.order_by("name", "id")}
 
 
-def _engaged(data: SchoolData, people: dict[int, OutsideStaff], day: date) -> dict[int, list]:
+def _engaged(
+    batch: Batch, school_id: int, people: dict[int, OutsideStaff], day: date
+) -> dict[int, list]:
     """Outside people engaged on the day (valid, registered by then) → their programmes."""
     out: dict[int, list[str]] = defaultdict(list)
-    for p in data.running(day):
+    for p in batch.running(school_id, day):
         o = people.get(p.outside_staff_id)
         if o is not None and o.valid_until >= day and local_date(o.created_at) <= day:
             out[o.id].append(p.name)
     return out
 
 
-def as_outside_parts(data: SchoolData) -> Iterable[Part]:
-    people = _outside_people(data)
-    for d in data.days:
-        yield Part("AS-OUTSIDE-STAFF", d, None, len(_engaged(data, people, d)), 0)
+def as_outside_parts(batch: Batch) -> Iterator[SchoolPart]:
+    people = _outside_people(batch)
+    for sid in batch.ids:
+        for d in batch.days:
+            yield sid, Part("AS-OUTSIDE-STAFF", d, None, len(_engaged(batch, sid, people, d)), 0)
 
 
 def as_outside_records(data: SchoolData, class_id, days) -> Records:
-    people = _outside_people(data)
-    engaged = _engaged(data, people, days[-1])
+    people = _outside_people(data.batch)
+    engaged = _engaged(data.batch, data.school.id, people, days[-1])
     out = Records([_("Name"), _("Kind"), _("Valid until"), _("Programmes")])
     for oid, programmes in engaged.items():
         o = people[oid]
@@ -525,30 +805,30 @@ def as_outside_records(data: SchoolData, class_id, days) -> Records:
 # -- Attendance ------------------------------------------------------------------------------------
 
 
-def _unexplained(data: SchoolData):
+def _unexplained(school_ids, start: date, end: date):
     return Attendance.objects.filter(
-        session__school=data.school,
-        session__date__range=(data.start, data.end),
+        session__school_id__in=school_ids,
+        session__date__range=(start, end),
         state=Attendance.State.ABSENT_UNEXPLAINED,
     )
 
 
-def at_unexplained_parts(data: SchoolData) -> Iterable[Part]:
+def at_unexplained_parts(batch: Batch) -> Iterator[SchoolPart]:
     rows = (
-        _unexplained(data)
-        .values("student__school_class_id", "session__date")
+        _unexplained(batch.ids, batch.start, batch.end)
+        .values("session__school_id", "student__school_class_id", "session__date")
         .annotate(n=Count("id"))
-        .values_list("student__school_class_id", "session__date", "n")
+        .values_list("session__school_id", "student__school_class_id", "session__date", "n")
         .order_by()
     )
-    for class_id, day, n in rows:
-        yield Part("AT-UNEXPLAINED", day, class_id, n, 0)
+    for sid, class_id, day, n in rows:
+        yield sid, Part("AT-UNEXPLAINED", day, class_id, n, 0)
 
 
 def at_unexplained_records(data: SchoolData, class_id, days) -> Records:
     out = Records([_("Day"), _("Pupil"), _("Programme"), _("Session")])
     rows = (
-        _unexplained(data)
+        _unexplained([data.school.id], data.start, data.end)
         .filter(student__school_class_id=class_id, session__date__in=days)
         .values_list("session__date", "student__name", "session__programme__name", "session__start")
         .order_by("session__date", "session__start", "student__student_no")
@@ -561,81 +841,94 @@ def at_unexplained_records(data: SchoolData, class_id, days) -> Records:
 # -- Questionnaires and complaints -----------------------------------------------------------------
 
 
-def _survey_figures(data: SchoolData) -> list[tuple[Survey, date, dict[str, tuple[int, int]]]]:
-    """Closed surveys with answers from the school, closed in the period: their close day and,
-    per indicator, (respondents affirming, respondents counted) of the school's group — only when
-    the survey shows that group (the surveys app's small-group suppression)."""
-    out = []
+SurveyFigures = list[tuple[Survey, date, dict[str, tuple[int, int]]]]
+
+
+def _survey_figures(batch: Batch) -> dict[int, SurveyFigures]:
+    """Per school: closed surveys with answers from the school, closed in the period: their
+    close day and, per indicator, (respondents affirming, respondents counted) of the school's
+    group — only when the survey shows that group (the surveys app's small-group suppression).
+    Each survey's group tree is built once for all the schools."""
+    out = batch._per_school()
     surveys = Survey.objects.filter(
         status=Survey.Status.CLOSED,
-        closed_at__isnull=False,
-        id__in=Response.objects.filter(school=data.school).values("survey_id"),
-    ).select_related("region", "school")
+        # Closed on a local day of the period.
+        closed_at__gte=timezone.make_aware(datetime.combine(batch.start, time.min)),
+        closed_at__lt=timezone.make_aware(datetime.combine(batch.end + timedelta(1), time.min)),
+    )
+    answered = defaultdict(set)  # survey → the schools of the batch with answers in it
+    for survey_id, sid in (
+        Response.objects.filter(survey__in=surveys, school_id__in=batch.ids)
+        .values_list("survey_id", "school_id")
+        .distinct()
+        .order_by()
+    ):
+        answered[survey_id].add(sid)
+    surveys = surveys.filter(id__in=list(answered)).select_related("region", "school")
     for survey in surveys.order_by("closed_at", "id"):
         day = local_date(survey.closed_at)
-        if not data.start <= day <= data.end:
-            continue
         tree = survey_selectors.group_tree(survey)
-        node = survey_selectors.node_for(
-            tree, survey, survey_selectors.Group(school_id=data.school.id)
-        )
-        if node is None or node.hidden or node.n == 0:
-            continue
-        figures = {}
-        for r in survey_selectors.question_results(survey, node, texts=False):
-            key = r.question.indicator
-            if key not in SURVEY_KEYS.values() or r.indicator_share is None:
+        for sid in sorted(answered[survey.id]):
+            group = survey_selectors.Group(school_id=sid)
+            node = survey_selectors.node_for(tree, survey, group)
+            if node is None or node.hidden or node.n == 0:
                 continue
-            if r.question.has_choices:
-                yes = sum(c.count for c in r.choices if c.affirms is True)
-                counted = sum(c.count for c in r.choices if c.affirms is not None)
-            else:  # a 1–5 scale: 4 and 5 affirm (as the surveys app counts it)
-                yes = sum(c.count for c in r.choices if c.label in ("4", "5"))
-                counted = r.answered
-            figures[key] = (yes, counted)
-        out.append((survey, day, figures))
+            figures = {}
+            for r in survey_selectors.question_results(survey, node, texts=False):
+                key = r.question.indicator
+                if key not in SURVEY_KEYS.values() or r.indicator_share is None:
+                    continue
+                if r.question.has_choices:
+                    yes = sum(c.count for c in r.choices if c.affirms is True)
+                    counted = sum(c.count for c in r.choices if c.affirms is not None)
+                else:  # a 1–5 scale: 4 and 5 affirm (as the surveys app counts it)
+                    yes = sum(c.count for c in r.choices if c.label in ("4", "5"))
+                    counted = r.answered
+                figures[key] = (yes, counted)
+            out[sid].append((survey, day, figures))
     return out
 
 
-def sv_parts(data: SchoolData) -> Iterable[Part]:
-    for _survey, day, figures in _survey_figures(data):
-        for indicator, key in SURVEY_KEYS.items():
-            if key in figures:
-                yield Part(indicator, day, None, *figures[key])
+def sv_parts(batch: Batch) -> Iterator[SchoolPart]:
+    for sid, surveys in _survey_figures(batch).items():
+        for _survey, day, figures in surveys:
+            for indicator, key in SURVEY_KEYS.items():
+                if key in figures:
+                    yield sid, Part(indicator, day, None, *figures[key])
 
 
 def sv_records(data: SchoolData, class_id, days, indicator: str) -> Records:
     wanted, key = set(days), SURVEY_KEYS[indicator]
     out = Records([_("Questionnaire"), _("Closed on"), _("Affirming"), _("Answering")])
-    for survey, day, figures in _survey_figures(data):
+    for survey, day, figures in _survey_figures(data.batch)[data.school.id]:
         if day in wanted and key in figures:
             yes, counted = figures[key]
             out.add(yes > 0, survey.title, day, yes, counted)
     return out
 
 
-def _closed_complaints(data: SchoolData):
+def _closed_complaints(school_ids, start: date, end: date):
     return Complaint.objects.filter(
-        school=data.school, status=ComplaintStatus.CLOSED, closed_on__range=(data.start, data.end)
+        school_id__in=school_ids, status=ComplaintStatus.CLOSED, closed_on__range=(start, end)
     )
 
 
-def sv_complaints_parts(data: SchoolData) -> Iterable[Part]:
+def sv_complaints_parts(batch: Batch) -> Iterator[SchoolPart]:
     rows = (
-        _closed_complaints(data)
-        .values("closed_on")
+        _closed_complaints(batch.ids, batch.start, batch.end)
+        .values("school_id", "closed_on")
         .annotate(n=Count("id"), on_time=Count("id", filter=Q(closed_on__lte=F("deadline"))))
-        .values_list("closed_on", "on_time", "n")
+        .values_list("school_id", "closed_on", "on_time", "n")
         .order_by()
     )
-    for day, on_time, n in rows:
-        yield Part("SV-COMPLAINTS-ON-TIME", day, None, on_time, n)
+    for sid, day, on_time, n in rows:
+        yield sid, Part("SV-COMPLAINTS-ON-TIME", day, None, on_time, n)
 
 
 def sv_complaints_records(data: SchoolData, class_id, days) -> Records:
     out = Records([_("Case"), _("Category"), _("Filed on"), _("Deadline"), _("Closed on")])
-    rows = _closed_complaints(data).filter(closed_on__in=days).order_by("closed_on", "id")
-    for c in rows:
+    rows = _closed_complaints([data.school.id], data.start, data.end)
+    for c in rows.filter(closed_on__in=days).order_by("closed_on", "id"):
         out.add(
             c.closed_on <= c.deadline,
             c.id,
@@ -649,8 +942,9 @@ def sv_complaints_records(data: SchoolData, class_id, days) -> Records:
 
 # -- Registry --------------------------------------------------------------------------------------
 
-# indicator → the formula giving its parts (a formula may give several indicators' parts).
-PARTS: dict[str, Callable[[SchoolData], Iterable[Part]]] = {
+# indicator → the formula giving its parts for a batch of schools (a formula may give several
+# indicators' parts).
+PARTS: dict[str, Callable[[Batch], Iterable[SchoolPart]]] = {
     "HW-RULES": hw_rules_parts,
     "HW-NOTICE": hw_notice_parts,
     "HW-WITHIN-LIMIT": hw_within_parts,
@@ -681,9 +975,23 @@ RECORDS: dict[str, Callable[..., Records]] = {
 }
 
 
+def iter_parts(batch: Batch) -> Iterator[SchoolPart]:
+    """Every indicator's parts for the schools of the batch, as (school id, part)."""
+    for formula in dict.fromkeys(PARTS.values()):
+        yield from formula(batch)
+
+
+def batch_parts(batch: Batch) -> dict[int, list[Part]]:
+    """Every indicator's parts, per school of the batch (every school is a key)."""
+    out: dict[int, list[Part]] = batch._per_school()
+    for sid, part in iter_parts(batch):
+        out[sid].append(part)
+    return out
+
+
 def parts(data: SchoolData) -> list[Part]:
     """Every indicator's parts for the school and period."""
-    return [p for formula in dict.fromkeys(PARTS.values()) for p in formula(data)]
+    return batch_parts(data.batch)[data.school.id]
 
 
 def records(data: SchoolData, indicator: str, class_id: int | None, days: list[date]) -> Records:

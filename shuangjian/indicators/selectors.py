@@ -130,12 +130,14 @@ def sum_parts(parts: Iterable[formulas.Part]) -> Totals:
 
 
 def recompute_figures(school_ids, start: date, end: date) -> dict[int, dict[str, Figure]]:
-    """The same figures as `school_figures`, from the raw records (never the roll-up table)."""
+    """The same figures as `school_figures`, from the raw records (never the roll-up table),
+    computed for batches of schools at a time."""
     _check(start, end)
     out = {}
-    for school in School.objects.filter(id__in=_ids(school_ids)).order_by("id"):
-        parts = formulas.parts(formulas.SchoolData(school, start, end))
-        out[school.id] = _figures(sum_parts(parts))
+    schools = School.objects.filter(id__in=_ids(school_ids)).select_related("county")
+    for batch in formulas.batches(list(schools.order_by("id")), start, end):
+        for sid, parts in formulas.batch_parts(batch).items():
+            out[sid] = _figures(sum_parts(parts))
     return out
 
 
@@ -246,7 +248,7 @@ def drill(
     _check(start, end)
     ind = INDICATORS[indicator]
     data = formulas.SchoolData(school, start, end)
-    parts = [p for p in formulas.PARTS[indicator](data) if p.indicator == indicator]
+    parts = data.parts(indicator)
     if ind.rollup == LAST:
         last = max((p.day for p in parts), default=None)
         parts = [p for p in parts if p.day == last]
