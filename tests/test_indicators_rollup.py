@@ -202,6 +202,25 @@ def test_incremental_refresh_after_changes_equals_full_recompute(world):
 
 
 @pytest.mark.django_db
+def test_schools_marked_from_the_same_day_are_refreshed_together(world):
+    from shuangjian.org.models import Subject
+
+    services.refresh(start=START, end=END)
+    StaleSchool.objects.all().delete()
+    day = START + timedelta(4)
+    homework(world, world.class_3_1, day, 80)
+    other_subject = Subject.objects.get(school=world.other_school)
+    homework(world, world.other_class, day, 95, subject=other_subject)
+    assert set(StaleSchool.objects.values_list("since", flat=True)) == {day}
+    ids = [world.school.id, world.other_school.id]
+    assert services.refresh_stale(today=END) > 0
+    assert not StaleSchool.objects.exists()
+    figures = selectors.school_figures(ids, START, END)
+    assert figures == selectors.recompute_figures(ids, START, END)
+    assert all(figures[sid]["HW-OVER-LIMIT"].value == 1 for sid in ids)
+
+
+@pytest.mark.django_db
 def test_refresh_replaces_days_whose_records_went(world):
     hw = homework(world, world.class_3_1, START, 90)
     services.refresh(start=START, end=END)

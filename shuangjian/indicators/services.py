@@ -126,12 +126,16 @@ def refresh_stale(*, today: date | None = None, school_ids: Iterable[int] | None
     markers = StaleSchool.objects.order_by("school_id")
     if school_ids is not None:
         markers = markers.filter(school_id__in=school_ids)
+    by_since: dict[date | None, list[StaleSchool]] = defaultdict(list)
+    for marker in markers:  # schools marked from the same day are recomputed as one batch
+        by_since[marker.since].append(marker)
     written = 0
-    for marker in markers:
-        StaleSchool.objects.filter(id=marker.id).delete()
+    for since, group in by_since.items():
+        StaleSchool.objects.filter(id__in=[m.id for m in group]).delete()
         try:
-            written += refresh(school_ids=[marker.school_id], start=marker.since, end=today)
+            written += refresh(school_ids=[m.school_id for m in group], start=since, end=today)
         except Exception:
-            mark_stale(school_id=marker.school_id, since=marker.since)
+            for m in group:
+                mark_stale(school_id=m.school_id, since=m.since)
             raise
     return written
