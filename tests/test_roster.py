@@ -2,18 +2,23 @@
 
 import io
 import zipfile
-from datetime import date, datetime
+from datetime import date, datetime, time, timedelta
 
 import pytest
+from django.core.cache import cache
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import CommandError, call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import translation
 from openpyxl import Workbook, load_workbook
+from openpyxl.cell.rich_text import CellRichText, TextBlock
+from openpyxl.cell.text import InlineFont
 
-from shuangjian.org import roster
+from shuangjian.indicators.models import StaleSchool
+from shuangjian.org import roster, xlsx
 from shuangjian.org.access import access_school
+from shuangjian.org.cache import ROSTER_VERSION
 from shuangjian.org.models import (
     AuditEvent,
     Staff,
@@ -607,3 +612,167 @@ def test_export_command_writes_a_file_that_imports_unchanged(world, tmp_path):
         with translation.override("en"):
             call_command("import_roster", str(path), school="A001", kind=kind, stdout=out)
         assert out.getvalue().splitlines()[-1].startswith("0 new, 0 updated")
+
+
+# Reading large files --------------------------------------------------------------------------
+
+SHARED_STRINGS_TYPE = (
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"
+)
+
+
+def repack(data: bytes, parts: dict[str, str], *, edit=lambda name, text: text) -> bytes:
+    """The .xlsx with some parts added or replaced and edit(name, text) applied to the others."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(data)) as src, zipfile.ZipFile(out, "w") as dst:
+        for name in src.namelist():
+            if name not in parts:
+                dst.writestr(name, edit(name, src.read(name).decode()))
+        for name, text in parts.items():
+            dst.writestr(name, text)
+    return out.getvalue()
+
+
+def read_both(data: bytes) -> tuple[list, list]:
+    """The non-empty rows as roster's reader and as openpyxl's read-only mode give them."""
+    fast = xlsx.Reader(io.BytesIO(data))
+    got = list(fast.rows(fast.sheets[0]))
+    fast.close()
+    wb = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    ws = wb.worksheets[0]
+    ws.reset_dimensions()
+    want = [(n, row) for n, row in enumerate(ws.iter_rows(values_only=True), start=1) if row]
+    wb.close()
+    return got, want
+
+
+def test_the_fast_reader_gives_the_values_openpyxl_gives():
+    wb = Workbook()
+    ws = wb.active
+    ws.append(["text", 12, 3.5, -1e-7, True, False, None, "  spaced  ", "=1+1", "#N/A"])
+    ws.append([datetime(2017, 3, 4, 8, 30), date(2017, 3, 4), time(7, 30), timedelta(hours=30)])
+    ws["C5"] = "after a gap"  # rows 3 and 4 left out, cells A5 and B5 too
+    ws.cell(row=6, column=30, value="AD6")
+    ws["A7"] = CellRichText("普通", TextBlock(InlineFont(b=True), "加粗"))
+    ws["B8"].value = 43000
+    ws["B8"].number_format = "yyyy年m月d日"  # a custom date format
+    buf = io.BytesIO()
+    wb.save(buf)
+
+    got, want = read_both(buf.getvalue())
+
+    assert got == want
+    assert got[0] == (1, ("text", 12, 3.5, -1e-7, True, False, None, "  spaced  ", None, "#N/A"))
+    assert got[2] == (5, (None, None, "after a gap"))
+    assert got[4] == (7, ("普通加粗",))
+    assert got[5] == (8, (None, datetime(2017, 9, 22)))
+
+
+def test_the_fast_reader_reads_shared_strings_phonetics_and_rows_without_references():
+    sheet = (
+        '<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+        "<sheetData>"
+        '<row><c t="s"><v>0</v></c><c t="s"><v>1</v></c><c t="s"><v>2</v></c></row>'
+        '<row r="4"><c r="B4" t="s"><v>3</v></c><c><v>42736</v></c><c t="b"><v>1</v></c></row>'
+        "</sheetData></worksheet>"
+    )
+    strings = (
+        '<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+        '<si><t>王新</t><rPh sb="0" eb="2"><t>wang xin</t></rPh></si>'
+        "<si><r><t>普通</t></r><r><rPr><b/></rPr><t>加粗</t></r></si>"
+        "<si><t/></si>"
+        '<si><t xml:space="preserve"> _x005F_x000D_ </t></si>'
+        "</sst>"
+    )
+
+    def edit(name: str, text: str) -> str:
+        if name == "[Content_Types].xml":
+            override = (
+                f'<Override PartName="/xl/sharedStrings.xml" ContentType="{SHARED_STRINGS_TYPE}"/>'
+            )
+            return text.replace("</Types>", override + "</Types>")
+        if name == "xl/workbook.xml":  # the Mac date system: 42736 is 2021-01-02
+            return text.replace("<workbookPr />", '<workbookPr date1904="1" />')
+        return text
+
+    wb = Workbook()
+    wb.active["A1"].number_format = "yyyy-mm-dd"  # style 1 is a date format
+    buf = io.BytesIO()
+    wb.save(buf)
+    data = repack(
+        buf.getvalue(),
+        {
+            "xl/worksheets/sheet1.xml": sheet.replace("<c><v>", '<c s="1"><v>'),
+            "xl/sharedStrings.xml": strings,
+        },
+        edit=edit,
+    )
+
+    got, want = read_both(data)
+
+    assert got == want
+    assert got == [
+        (1, ("王新", "普通加粗", "")),
+        (4, (None, " _x000D_ ", datetime(2021, 1, 2), True)),
+    ]
+
+
+def test_a_large_file_without_a_size_imports_like_a_small_one(world):
+    wb = Workbook(write_only=True)  # as the bench writes it: inline strings, no <dimension>
+    ws = wb.create_sheet("学生名册")
+    ws.append(STUDENT_HEADERS)
+    for i in range(1500):
+        ws.append(
+            pupil(学号=f"2026{i:06d}", 姓名=f"学生{i}", 关爱标记="留守儿童" if i % 7 == 0 else "")
+        )
+    buf = io.BytesIO()
+    wb.save(buf)
+
+    result = import_students(world, buf)
+
+    assert (result.errors, result.created) == ([], 1500)
+    imported = Student.objects.filter(school=world.school, name__startswith="学生")
+    assert imported.count() == 1500
+    assert set(imported.values_list("school_class", "gender", "guardian_mobile").distinct()) == {
+        (world.class_3_2.id, "F", "13700000001")
+    }
+    flagged = StudentCareFlag.objects.filter(student__in=imported)
+    assert flagged.count() == 215  # every 7th row
+    assert set(flagged.values_list("flag", flat=True)) == {"left_behind"}
+
+
+def test_a_large_file_with_one_bad_row_at_the_end_writes_nothing(world):
+    rows = [pupil(学号=f"2026{i:06d}", 姓名=f"学生{i}") for i in range(2500)]
+    rows.append(pupil(学号="2026999999", 班级="9班"))  # 三年级 has no class 9
+    before = snapshot()
+
+    result = import_students(world, book(*rows))
+
+    assert [(e.row, e.column, e.code) for e in result.errors] == [(2502, "班级", "unknown_class")]
+    assert (result.created, result.updated) == (0, 0)
+    assert snapshot() == before
+
+
+def test_text_with_tabs_backslashes_and_quotes_is_stored_as_written(world):
+    name = 'A\\B\t"C"'
+    result = import_students(world, book(pupil(姓名=name, 监护人姓名="O'Brien\\N")))
+
+    assert result.errors == []
+    pupil_ = Student.objects.get(school=world.school, student_no="2026039901")
+    assert (pupil_.name, pupil_.guardian_name) == (name, "O'Brien\\N")
+
+
+def test_an_import_that_writes_marks_the_indicators_and_renews_the_roster_version(world):
+    StaleSchool.objects.filter(school=world.school).delete()
+    token = cache.get(ROSTER_VERSION)
+
+    import_students(world, book(pupil()))
+
+    assert StaleSchool.objects.get(school=world.school).since is None
+    assert cache.get(ROSTER_VERSION) not in (None, token)
+
+    StaleSchool.objects.filter(school=world.school).delete()
+    token = cache.get(ROSTER_VERSION)
+    assert import_students(world, book(pupil())).unchanged == 1  # nothing to write: no marks
+    assert not StaleSchool.objects.filter(school=world.school).exists()
+    assert cache.get(ROSTER_VERSION) == token

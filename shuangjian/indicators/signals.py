@@ -5,6 +5,7 @@ settings change every day's denominator).
 
 Bulk writes (`bulk_create`, `QuerySet.update`) send no signals: the nightly command therefore
 also recomputes the last days of every school, and `refresh_indicators --since` recomputes all.
+A roster import, which writes pupils and staff in bulk, sends `org.signals.roster_imported`.
 """
 
 from django.db.models import Q
@@ -22,6 +23,7 @@ from shuangjian.homework.models import (
     RulesDocument,
 )
 from shuangjian.org.models import School, SchoolClass, Staff, StaffRole, Student, Term, Vacation
+from shuangjian.org.signals import roster_imported
 from shuangjian.surveys.models import Response, Survey
 
 from .formulas import local_date
@@ -96,6 +98,10 @@ def _mark(sender, instance, **kwargs) -> None:
             mark_stale(school_id=pair[0], since=pair[1])
 
 
+def _roster_imported(sender, school_id: int, **kwargs) -> None:
+    mark_stale(school_id=school_id, since=None)  # pupils and staff: every day's denominators
+
+
 def _forget_school(sender, instance, **kwargs) -> None:
     """A deleted school's rows marked it while they went: drop the marker with the school."""
     StaleSchool.objects.filter(school_id=instance.id).delete()
@@ -120,6 +126,7 @@ DELETED_ONE_BY_ONE = (
 
 def connect() -> None:
     post_delete.connect(_forget_school, sender=School, dispatch_uid="indicators-forget-school")
+    roster_imported.connect(_roster_imported, dispatch_uid="indicators-roster-imported")
     for model in SOURCES:
         uid = f"indicators-stale-{model._meta.label}"
         post_save.connect(_mark, sender=model, dispatch_uid=uid + "-save")
