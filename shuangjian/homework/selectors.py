@@ -10,7 +10,7 @@ from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 
 from shuangjian.org.cache import bump, cached
-from shuangjian.org.models import Region, School, SchoolClass, Student
+from shuangjian.org.models import Region, School, SchoolClass, Student, Subject
 from shuangjian.org.selectors import calendar_version, school_calendar
 from shuangjian.rules import homework as rules
 from shuangjian.rules.calendar import DayKind as NationalKind
@@ -156,15 +156,46 @@ def as_rule_item(hw: Homework) -> rules.Item:
     )
 
 
+ITEM_COLUMNS = ("id", "kind", "minutes", "elastic", "personal", "tiers", "tiers__minutes")
+
+
 def rule_items_for_day(klass: SchoolClass, day: date) -> list[rules.Item]:
     """The day's published items as the load calculation sees them, read from the database in
     one query (two when an item is personal).  The publish check runs it under the class lock
     and never reads the cache, so an item committed a moment ago is always counted."""
     rows = Homework.objects.filter(
         school_class=klass, date=day, status=Status.PUBLISHED
-    ).values_list(
-        "id", "kind", "minutes", "elastic", "personal", "tiers", "tiers__minutes", "tiers__pupils"
+    ).values_list(*ITEM_COLUMNS, "tiers__pupils")
+    return _rule_items(rows)
+
+
+def publish_reading(
+    klass: SchoolClass, day: date, subject: Subject
+) -> tuple[list[rules.Item], list[str]]:
+    """What the publish check reads under the class lock, in one query (two when an item is
+    personal): the day's published items, as `rule_items_for_day` gives them, and what the
+    subject set the class this week, withdrawn items aside (the repeat check, HW-04)."""
+    week = week_start(day)
+    of_day = Q(date=day, status=Status.PUBLISHED)
+    of_week = Q(subject=subject, date__range=(week, week + timedelta(days=6))) & ~Q(
+        status=Status.WITHDRAWN
     )
+    rows = (
+        Homework.objects.filter(school_class=klass)
+        .filter(of_day | of_week)
+        .values_list(*ITEM_COLUMNS, "tiers__pupils", "date", "status", "subject_id", "content")
+    )
+    items, contents = [], {}
+    for *item, pupil, date_, status, subject_id, content in rows:
+        if date_ == day and status == Status.PUBLISHED:
+            items.append((*item, pupil))
+        if subject_id == subject.id and status != Status.WITHDRAWN:
+            contents[item[0]] = content
+    return _rule_items(items), list(contents.values())
+
+
+def _rule_items(rows) -> list[rules.Item]:
+    """Items from (ITEM_COLUMNS…, tier pupil) rows: one row per item, tier and tier pupil."""
     items: dict[int, dict] = {}
     for hw_id, kind, minutes, elastic, personal, tier, tier_minutes, pupil in rows:
         item = items.setdefault(

@@ -139,12 +139,11 @@ def _over_limit(klass: SchoolClass, day: date, limit: int, used: int, minutes: i
 
 
 def _loads(
-    klass: SchoolClass, day: date, extra: rules.Item, pupils: set[int] | None
+    klass: SchoolClass, items: list[rules.Item], extra: rules.Item, pupils: set[int] | None
 ) -> tuple[int, int]:
-    """The day's heaviest pupil load from published items, without and with `extra`.  When no
-    item is tiered or personal every pupil carries the same load, and the class's pupils are
+    """The heaviest pupil load from the day's published items, without and with `extra`.  When
+    no item is tiered or personal every pupil carries the same load, and the class's pupils are
     not needed (`pupils` None: not loaded yet)."""
-    items = selectors.rule_items_for_day(klass, day)
     if any(i.tiers or i.only_for is not None for i in [*items, extra]):
         pupils = pupils if pupils is not None else set(selectors.pupil_ids(klass))
     else:
@@ -247,23 +246,16 @@ def publish_homework(
             limit=0,
         )
     item = _rule_item(kind, minutes, elastic, tiers, personal)
-    used, total = _loads(klass, day, item, class_pupils)
+    day_items, week_contents = selectors.publish_reading(klass, day, subject)
+    used, total = _loads(klass, day_items, item, class_pupils)
     status = Status.PUBLISHED
     if limit.minutes is not None and total > limit.minutes and item.counts:
         if selectors.over_limit_policy(klass.school) == HomeworkPolicy.OverLimit.REFUSE:
             raise _over_limit(klass, day, limit.minutes, used, item.max_minutes(), total)
         status = Status.PENDING
 
-    week = selectors.week_start(day)
     norm = rules.normalise_content(content)
-    repeated = any(
-        rules.normalise_content(c) == norm
-        for c in Homework.objects.filter(
-            school_class=klass, subject=subject, date__range=(week, week + timedelta(days=6))
-        )
-        .exclude(status=Status.WITHDRAWN)
-        .values_list("content", flat=True)
-    )
+    repeated = any(rules.normalise_content(c) == norm for c in week_contents)
     hw = Homework.objects.create(
         school=klass.school,
         school_class=klass,
@@ -372,7 +364,12 @@ def approve_homework(
         hw_item = replace(hw_item, minutes=minutes)
     kind = rules.DayKind(hw.day_kind)
     limit = selectors.class_limit(hw.school_class, kind).minutes
-    used, total = _loads(hw.school_class, hw.date, hw_item, selectors.pupil_ids(hw.school_class))
+    used, total = _loads(
+        hw.school_class,
+        selectors.rule_items_for_day(hw.school_class, hw.date),
+        hw_item,
+        set(selectors.pupil_ids(hw.school_class)),
+    )
     if limit is not None and total > limit and hw_item.counts:
         raise _over_limit(hw.school_class, hw.date, limit, used, hw_item.max_minutes(), total)
     hw.status = Status.PUBLISHED
