@@ -776,3 +776,12 @@ def test_an_import_that_writes_marks_the_indicators_and_renews_the_roster_versio
     assert import_students(world, book(pupil())).unchanged == 1  # nothing to write: no marks
     assert not StaleSchool.objects.filter(school=world.school).exists()
     assert cache.get(ROSTER_VERSION) == token
+
+
+def test_an_error_cell_is_reported_not_read_as_empty(world):
+    """A failed formula (#N/A from a VLOOKUP) is not an empty cell: the row is refused."""
+    result = import_students(world, book(pupil(监护人手机="#N/A", 出生日期="#VALUE!")))
+    assert [(e.row, e.column, e.code) for e in result.errors] == [
+        (2, "出生日期", "bad_date"),
+        (2, "监护人手机", "bad_mobile"),
+    ]
