@@ -5,7 +5,8 @@ What it measures (issue "Benchmarks"; grows as features land):
      (each call in a transaction that is rolled back, so the day stays as the demo left it);
   2. the parent homework-notice page under load from wrk (a second process, loopback only,
      bounded in time) at 50 and 200 connections: requests/s and p95, and the ratio to the same
-     server returning a constant body of the same size (the ceiling of the stack);
+     server returning a constant body of the same size (the ceiling of the stack); beside it,
+     in-process, the first view of the day of 400 parents with nothing of theirs cached;
   3. the after-school allocation of 3,000 pupils to 40 activities: time, and welfare against
      the optimum, with first-come-first-served and random serial dictatorship beside it;
   4. roster import: rows per second for 3,000 and 100,000 pupils;
