@@ -621,6 +621,15 @@ def _child_day(child, day: date, notice, saved, form) -> str:
     )
 
 
+# A child's day and a parent's whole page are kept for the evening's re-reads: entries per child
+# and per parent, so not for the day, which for a county's parents would hold gigabytes of Redis.
+PAGE_SECONDS = 2 * 3600
+
+# Stands for the request's CSRF token in a cached page (letters and digits, so escaping leaves
+# it as it is); each response puts its own token in its place.
+CSRF_SLOT = "csrfslot0c8e1a5d"
+
+
 def _cached_child_day(request, child, day: date) -> str:
     """The body, rendered once and kept until the class's items, the calendar, the limits or
     the child's report change (selectors.child_day_versions).  The key names the child, so a
@@ -643,12 +652,7 @@ def _cached_child_day(request, child, day: date) -> str:
         saved = selectors.saved_feedback(child, day)
         return _child_day(child, day, notice, saved, _feedback_form(notice, saved))
 
-    return cached(key, selectors.child_day_versions(child), render_body)
-
-
-# Stands for the request's CSRF token in a cached page (letters and digits, so escaping leaves
-# it as it is); each response puts its own token in its place.
-CSRF_SLOT = "csrfslot0c8e1a5d"
+    return cached(key, selectors.child_day_versions(child), render_body, PAGE_SECONDS)
 
 
 def _cached_child_page(request, child, day: date) -> HttpResponse:
@@ -683,7 +687,7 @@ def _cached_child_page(request, child, day: date) -> HttpResponse:
         context = {"child": child, "body": body, "csrf_token": CSRF_SLOT}
         return render_to_string("homework/child.html", context, request=request)
 
-    page = cached(key, versions, render_page)
+    page = cached(key, versions, render_page, PAGE_SECONDS)
     return HttpResponse(page.replace(CSRF_SLOT, get_token(request)))
 
 

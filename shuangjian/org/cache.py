@@ -49,10 +49,11 @@ def bump(*version_keys: str) -> None:
     transaction.on_commit(renew)
 
 
-def cached(key: str, version_keys: list[str], compute: Callable):
+def cached(key: str, version_keys: list[str], compute: Callable, seconds: int = ENTRY_SECONDS):
     """compute(), kept under `key` while the version keys keep their tokens; one cache round
     trip when it is there.  A missing version key gets a fresh token (never a fixed default, so
-    an evicted token cannot revive an old entry)."""
+    an evicted token cannot revive an old entry).  `seconds` only bounds the memory an unused
+    entry holds: correctness comes from the tokens."""
     found = cache.get_many([key, *version_keys])
     tokens = [found.get(v) for v in version_keys]
     if None in tokens:
@@ -64,7 +65,7 @@ def cached(key: str, version_keys: list[str], compute: Callable):
     if entry is not None and entry[0] == tokens:
         return entry[1]
     value = compute()
-    cache.set(key, (tokens, value), ENTRY_SECONDS)
+    cache.set(key, (tokens, value), seconds)
     return value
 
 
