@@ -3,6 +3,7 @@ client per connection pool.  Runs against the local Redis server (database 14), 
 where none is listening."""
 
 import socket
+import uuid
 
 import pytest
 
@@ -22,10 +23,13 @@ pytestmark = pytest.mark.skipif(not _redis_listening(), reason="no Redis on 127.
 
 @pytest.fixture
 def redis_cache():
-    backend = SharedClientRedisCache("redis://127.0.0.1:6379/14", {"KEY_PREFIX": "test"})
-    backend.clear()
+    """A backend whose keys no other test shares (parallel workers use the same server)."""
+    prefix = f"test-{uuid.uuid4().hex}"
+    backend = SharedClientRedisCache("redis://127.0.0.1:6379/14", {"KEY_PREFIX": prefix})
     yield backend
-    backend.clear()
+    client = backend._cache.get_client(write=True)
+    for key in client.scan_iter(match=f"{prefix}:*"):
+        client.delete(key)
 
 
 def test_it_is_a_working_cache(redis_cache):
