@@ -109,10 +109,11 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 
-# Shared cache (login throttling, rate limits, the cached homework notices, limits and school
-# calendars): in the database by default so that several stateless app processes agree;
-# REDIS_URL switches it to Redis (the `redis` package), and sessions are then read from Redis
-# and written through to the database, so a flushed cache logs nobody out.
+# Shared cache (login throttling, rate limits, and org.cache's versioned entries: the signed-in
+# user, parents' access and pages, unread counts, homework notices, limits and school calendars):
+# in the database by default so that several stateless app processes agree; REDIS_URL switches
+# it to Redis (the `redis` package, through shuangjian/redis_cache.py), and sessions are then
+# read from Redis and written through to the database, so a flushed cache logs nobody out.
 if os.environ.get("REDIS_URL"):
     CACHES = {
         "default": {
