@@ -785,3 +785,17 @@ def test_an_error_cell_is_reported_not_read_as_empty(world):
         (2, "出生日期", "bad_date"),
         (2, "监护人手机", "bad_mobile"),
     ]
+
+
+@pytest.mark.parametrize("row, cell", [("3", "AAAAA3"), ("2000000", "A2000000")])
+def test_a_cell_beyond_excels_limits_is_refused_not_allocated(world, row, cell):
+    """A few bytes claiming a cell at column AAAAA (12 million) or row 2,000,000: the file is
+    refused as unreadable, without building rows of millions of empty cells."""
+    bad = f'<row r="{row}"><c r="{cell}" t="inlineStr"><is><t>x</t></is></c></row></sheetData>'
+
+    def edit(name: str, text: str) -> str:
+        return text.replace("</sheetData>", bad, 1) if name.startswith("xl/worksheets/") else text
+
+    result = import_students(world, io.BytesIO(repack(book(pupil()).getvalue(), {}, edit=edit)))
+    assert [e.code for e in result.errors] == ["unreadable"]
+    assert not Student.objects.filter(school=world.school, name="王新").exists()

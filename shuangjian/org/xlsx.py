@@ -30,6 +30,9 @@ _TEXT = f"{{{SHEET_MAIN_NS}}}t"
 _RUN = f"{{{SHEET_MAIN_NS}}}r"
 _STRING_ITEM = f"{{{SHEET_MAIN_NS}}}si"
 _DIGITS = "0123456789"
+# Excel's own limits (XFD1048576).  A file claiming a cell beyond them is refused before a row
+# of millions of empty cells is built for it.
+MAX_COLUMN, MAX_ROW = 16_384, 1_048_576
 
 
 def _content(node: Any) -> str:
@@ -114,6 +117,8 @@ class Reader(ExcelReader):
                     continue
                 r = element.get("r")
                 row_number = int(float(r)) if r else row_number + 1
+                if not 1 <= row_number <= MAX_ROW:
+                    raise ValueError(f"row {row_number} is outside a worksheet")
                 values: list[Any] = []
                 column = 0
                 for cell in element:
@@ -125,6 +130,8 @@ class Reader(ExcelReader):
                         )
                     else:
                         column += 1
+                    if not 1 <= column <= MAX_COLUMN:
+                        raise ValueError(f"cell {ref} is outside a worksheet")
                     kind = cell.get("t", "n")
                     if kind == "inlineStr":
                         inline = cell.find(_INLINE)
