@@ -16,13 +16,12 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
-from django.utils.dateparse import parse_date
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from shuangjian.org.access import access_child, access_region, access_school
 from shuangjian.org.models import RegionRole, School, Staff, Student, Venue
-from shuangjian.params import int_param
+from shuangjian.params import date_param, int_param
 from shuangjian.rules.allocation import MAX_CHOICES
 
 from . import selectors, services
@@ -136,10 +135,7 @@ def timetable_check(request, school_id: int):
     raw = request.GET.get("week", "")
     week = None
     if raw:
-        try:
-            week = parse_date(raw)
-        except ValueError:
-            week = None
+        week = date_param(raw)
         if week is None:
             error = _("Enter the week as a date (YYYY-MM-DD).")
     if week is None:
@@ -630,10 +626,7 @@ def outside_staff(request, school_id: int):
         try:
             if action == "register":
                 raw = request.POST.get("valid_until", "").strip()
-                try:
-                    valid_until = parse_date(raw) if raw else None
-                except ValueError:
-                    valid_until = None
+                valid_until = date_param(raw)
                 if raw and valid_until is None:
                     raise ValidationError(
                         {"valid_until": [_("Enter a date (YYYY-MM-DD).")]}, code="invalid"

@@ -23,7 +23,7 @@ from shuangjian.org.cache import ROSTER_VERSION, cached, user_version
 from shuangjian.org.grades import grade_label
 from shuangjian.org.models import RegionRole, SchoolClass, Subject
 from shuangjian.org.selectors import class_roster
-from shuangjian.params import int_param
+from shuangjian.params import date_param, int_param
 from shuangjian.rules import homework as rules
 
 from . import selectors, services
@@ -52,11 +52,7 @@ MAX_PERIOD_DAYS = 366
 
 def _day(value: str | None) -> date:
     """A ?date=YYYY-MM-DD; anything unreadable (or absurd) is today."""
-    try:
-        day = date.fromisoformat(value or "")
-    except ValueError:
-        return timezone.localdate()
-    return day if 2000 <= day.year <= 2100 else timezone.localdate()
+    return date_param(value) or timezone.localdate()
 
 
 def _period(request) -> tuple[date, date]:
