@@ -14,3 +14,13 @@ class RuleViolation(ValidationError):
         self.rule = rule
         self.field = field
         self.numbers = numbers
+
+
+def field_of(exc: ValidationError) -> str:
+    """The input field an error is about: RuleViolation.field, else the first key of an error
+    dict; "" when it names none."""
+    if getattr(exc, "field", None):
+        return exc.field
+    if hasattr(exc, "error_dict"):
+        return next(iter(exc.error_dict), "")
+    return ""

@@ -1,6 +1,6 @@
-"""Reading numbers and dates from query strings and forms without trusting them."""
+"""Reading numbers, dates and times from query strings and forms without trusting them."""
 
-from datetime import date
+from datetime import date, time
 
 # Dates a school system has any business with; a year like 9999 would overflow date arithmetic.
 FIRST_YEAR, LAST_YEAR = 2000, 2100
@@ -21,3 +21,13 @@ def date_param(value) -> date | None:
     except ValueError:
         return None
     return day if FIRST_YEAR <= day.year <= LAST_YEAR else None
+
+
+def time_param(value) -> time | None:
+    """An HH:MM time of day (seconds allowed); None for anything else (25:00 included)."""
+    if not isinstance(value, str) or not 4 <= len(value) <= 8:
+        return None
+    try:
+        return time.fromisoformat(value if len(value) != 4 else "0" + value)
+    except ValueError:
+        return None

@@ -1,11 +1,11 @@
 """The guards every view reads ids, numbers and dates through: anything odd is None, never an
 exception (which would be a 500) or a value the database or date arithmetic cannot take."""
 
-from datetime import date
+from datetime import date, time
 
 import pytest
 
-from shuangjian.params import date_param, int_param
+from shuangjian.params import date_param, int_param, time_param
 
 
 @pytest.mark.parametrize(
@@ -26,3 +26,13 @@ def test_int_param(raw, expected):
 )  # fmt: skip
 def test_date_param(raw, expected):
     assert date_param(raw) == expected
+
+
+@pytest.mark.parametrize(
+    "raw, expected",
+    [("08:30", time(8, 30)), ("8:30", time(8, 30)), ("17:05:30", time(17, 5, 30)),
+     ("25:00", None), ("12:60", None), ("soon", None), ("", None), (None, None),
+     ("08:30:00.000000", None)],
+)  # fmt: skip
+def test_time_param(raw, expected):
+    assert time_param(raw) == expected

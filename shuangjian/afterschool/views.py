@@ -19,9 +19,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from shuangjian.errors import field_of
 from shuangjian.org.access import access_child, access_region, access_school
 from shuangjian.org.models import RegionRole, School, Staff, Student, Venue
-from shuangjian.params import date_param, int_param
+from shuangjian.params import date_param, int_param, time_param
 from shuangjian.rules.allocation import MAX_CHOICES
 
 from . import selectors, services
@@ -283,15 +284,6 @@ def child(request, student_id: int):
 # -- Shared helpers for the pages below ---------------------------------------------------------
 
 
-def _field(exc: ValidationError) -> str:
-    """The input field an error is about (RuleViolation.field, else the first error_dict key)."""
-    if getattr(exc, "field", None):
-        return exc.field
-    if hasattr(exc, "error_dict"):
-        return next(iter(exc.error_dict), "")
-    return ""
-
-
 def _viewer_school(request, school_id: int) -> tuple[School, object]:
     """The school for its staff and officials (with their SchoolAccess) or its parents (None)."""
     school = School.objects.filter(id=school_id).first()
@@ -341,7 +333,7 @@ def application(request, student_id: int):
             else:
                 raise Http404
         except ValidationError as exc:
-            error, field = " ".join(_errors(exc)), _field(exc)
+            error, field = " ".join(_errors(exc)), field_of(exc)
         else:
             return redirect("afterschool_application", student_id=student.id)
     app = selectors.application_of(student, term)
@@ -398,7 +390,7 @@ def applications(request, school_id: int):
             else:
                 raise Http404
         except ValidationError as exc:
-            error, field = " ".join(_errors(exc)), _field(exc)
+            error, field = " ".join(_errors(exc)), field_of(exc)
         else:
             return redirect(request.get_full_path())
     return render(
@@ -454,7 +446,7 @@ def fees(request, school_id: int):
                 acc=acc, student=student, term=term, reason=request.POST.get("reason", "")
             )
         except ValidationError as exc:
-            error, field = " ".join(_errors(exc)), _field(exc)
+            error, field = " ".join(_errors(exc)), field_of(exc)
         else:
             messages.success(request, _("Exemption granted."))
             return redirect(request.get_full_path())
@@ -478,15 +470,6 @@ def fees(request, school_id: int):
 # -- Proposing a programme (AS-07) --------------------------------------------------------------
 
 SLOT_FORMS = 3
-
-
-def _parse_time(raw: str):
-    from django.utils.dateparse import parse_time
-
-    try:
-        return parse_time(raw or "")
-    except ValueError:
-        return None
 
 
 def _proposal(request, acc, term) -> dict:
@@ -531,7 +514,7 @@ def _proposal(request, acc, term) -> dict:
         day, start, end = (p.get(f"slot_{i}_{k}", "") for k in ("weekday", "start", "end"))
         if not (day or start or end):
             continue
-        start_t, end_t = _parse_time(start), _parse_time(end)
+        start_t, end_t = time_param(start), time_param(end)
         if int_param(day) is None or start_t is None or end_t is None:
             raise ValidationError(
                 {"slots": [_("Give each session a weekday, a start and an end.")]}, "invalid"
@@ -567,7 +550,7 @@ def propose(request, school_id: int):
         try:
             services.create_programme(acc=acc, **_proposal(request, acc, term))
         except ValidationError as exc:
-            error, field = " ".join(_errors(exc)), _field(exc)
+            error, field = " ".join(_errors(exc)), field_of(exc)
         else:
             messages.success(request, _("Programme proposed; the school will review it."))
             return redirect("afterschool", school_id=school_id)
@@ -653,7 +636,7 @@ def outside_staff(request, school_id: int):
                 )
                 done = _("Outside person rejected.")
         except ValidationError as exc:
-            error, field = " ".join(_errors(exc)), _field(exc)
+            error, field = " ".join(_errors(exc)), field_of(exc)
         else:
             messages.success(request, done)
             return redirect(request.get_full_path())
