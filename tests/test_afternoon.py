@@ -6,6 +6,7 @@ from datetime import date, time
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.management import call_command
+from django.core.management.base import CommandError
 
 from shuangjian.afternoon import services
 from shuangjian.afternoon.models import (
@@ -425,8 +426,15 @@ def test_close_command(world, day, capsys):
     call_command("close_afternoon", date=str(DAY), school=world.school.code)
     out = capsys.readouterr().out
     assert "1 sessions, 2 pupils" in out and "2 alerts" in out
-    with pytest.raises(Exception, match="No school"):
+    with pytest.raises(CommandError, match="NOPE"):
         call_command("close_afternoon", date=str(DAY), school="NOPE")
+
+
+@pytest.mark.parametrize("bad", ["2026-02-30", "tomorrow"])
+def test_close_command_refuses_a_date_that_is_not_a_day(world, day, bad):
+    with pytest.raises(CommandError, match="YYYY-MM-DD"):
+        call_command("close_afternoon", date=bad, school=world.school.code)
+    assert Session.objects.get().status == "open"
 
 
 # -- Safety (AS-09) -----------------------------------------------------------------------------

@@ -249,6 +249,11 @@ def test_parent_page_leave_and_consent(world, login, live):
         {"action": "leave", "date": "", "kind": "whole", "reason": "x"},
     )
     assert r.status_code == 400 and b'data-field="date"' in r.content
+    # Well formed but no such day or time: a clear error on that field, not a 500.
+    for field, bad in (("date", "2026-02-30"), ("leave_at", "25:00"), ("leave_at", "soon")):
+        form = {"action": "leave", "date": today, "kind": "early", "leave_at": "16:30"}
+        r = c.post(url("afternoon_child", world.pupil.id), {**form, field: bad, "reason": "x"})
+        assert r.status_code == 400 and f'data-field="{field}"'.encode() in r.content, (field, bad)
     assert not LeaveRequest.objects.exists()
     r = c.post(
         url("afternoon_child", world.pupil.id),

@@ -93,3 +93,12 @@ def test_release_modes():
     assert check(time(18), mode=ReleaseMode.ALONE).code == "no_consent_to_go_alone"
     assert check(time(18), mode=ReleaseMode.ALONE, has_consent=True).code == ""
     assert check(time(18), mode=ReleaseMode.EXTENDED_CARE).code == ""
+
+
+def test_the_model_choices_are_the_rule_states_and_modes():
+    """Attendance keeps rules.dismissal's states and release modes as its choices: the two
+    lists must not drift apart (a state the rule knows but the column refuses, or the reverse)."""
+    from shuangjian.afternoon.models import Attendance
+
+    assert set(Attendance.State.values) == {s.value for s in State}
+    assert set(Attendance.ReleaseMode.values) == {m.value for m in ReleaseMode}

@@ -58,6 +58,14 @@ _REFUSALS = {
     ),
     "already_signed_in": gettext_lazy("%(pupil)s is already signed in (AS-08)."),
     "already_handed_over": gettext_lazy("%(pupil)s has already been handed over (AS-08)."),
+    # rules.dismissal.check_release
+    "guardian_not_named": gettext_lazy("Name the guardian who collects %(pupil)s (AS-08)."),
+    "no_consent_to_go_alone": gettext_lazy(
+        "%(pupil)s may go home alone only with a parent's recorded consent (AS-08)."
+    ),
+    "early_leave_not_approved": gettext_lazy(
+        "%(pupil)s may leave before the end only with an approved early-leave request (AS-08)."
+    ),
 }
 
 
@@ -301,18 +309,8 @@ def release(
             ).exists(),
         )
         if check.code:
-            messages = {
-                "guardian_not_named": _("Name the guardian who collects %(pupil)s (AS-08)."),
-                "no_consent_to_go_alone": _(
-                    "%(pupil)s may go home alone only with a parent's recorded consent (AS-08)."
-                ),
-                "early_leave_not_approved": _(
-                    "%(pupil)s may leave before the end only with an approved early-leave "
-                    "request (AS-08)."
-                ),
-            }
             raise RuleViolation(
-                messages[check.code] % {"pupil": row.student.name},
+                str(_REFUSALS[check.code]) % {"pupil": row.student.name},
                 code=check.code,
                 rule="AS-08",
                 field="guardian_name" if check.code == "guardian_not_named" else "mode",
@@ -701,7 +699,8 @@ def mark_notice_read(*, user: User, notice: SafetyNotice) -> NoticeReceipt:
 
 
 def may_keep_gate(acc: SchoolAccess) -> bool:
-    return acc.can_watch_afternoon() or Role.AFTERSCHOOL in acc.roles
+    """The gate log is kept by those who manage the day."""
+    return may_manage_day(acc)
 
 
 def record_entry(

@@ -14,13 +14,13 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
-from django.utils.dateparse import parse_date, parse_time
 from django.utils.translation import gettext as _
 
 from shuangjian.afterschool.models import Programme
+from shuangjian.errors import field_of
 from shuangjian.org.access import access_child, access_school
 from shuangjian.org.models import SchoolClass
-from shuangjian.params import int_param
+from shuangjian.params import date_param, int_param, time_param
 
 from . import selectors, services
 from .models import Attendance, GateEntry, LeaveRequest, NoticeReceipt, SafetyNotice
@@ -30,25 +30,14 @@ def _day(request) -> date:
     raw = request.GET.get("date", "")
     if not raw:
         return timezone.localdate()
-    try:
-        day = parse_date(raw)
-    except ValueError:
-        day = None
+    day = date_param(raw)
     if day is None:
         raise Http404
     return day
 
 
-def _field(exc: ValidationError) -> str:
-    if getattr(exc, "field", None):
-        return exc.field
-    if hasattr(exc, "error_dict"):
-        return next(iter(exc.error_dict), "")
-    return ""
-
-
 def _error(exc: ValidationError) -> dict:
-    return {"message": " ".join(exc.messages), "field": _field(exc)}
+    return {"message": " ".join(exc.messages), "field": field_of(exc)}
 
 
 # -- Staff --------------------------------------------------------------------------------------
@@ -59,7 +48,6 @@ def today(request, school_id: int):
     """The sessions a staff member runs today, and a head teacher's hand-overs and leave."""
     acc = access_school(request.user, school_id)
     day = _day(request)
-    handovers, pending = selectors.head_teacher_day(acc, day)
     error = None
     if request.method == "POST":
         leave = LeaveRequest.objects.filter(
@@ -79,7 +67,7 @@ def today(request, school_id: int):
         else:
             messages.success(request, _("Decision recorded."))
             return redirect(request.get_full_path())
-        handovers, pending = selectors.head_teacher_day(acc, day)
+    handovers, pending = selectors.head_teacher_day(acc, day)
     return render(
         request,
         "afternoon/today.html",
@@ -351,14 +339,12 @@ def child(request, student_id: int):
         p = request.POST
         try:
             if p.get("action") == "leave":
-                day = parse_date(p.get("date", "")) if p.get("date") else None
+                day = date_param(p.get("date", ""))
                 if day is None:
                     raise ValidationError({"date": [_("Give the day.")]})
-                leave_at = None
-                if p.get("leave_at"):
-                    leave_at = parse_time(p["leave_at"])
-                    if leave_at is None:
-                        raise ValidationError({"leave_at": [_("Give the time as HH:MM.")]})
+                leave_at = time_param(p.get("leave_at", ""))
+                if p.get("leave_at") and leave_at is None:
+                    raise ValidationError({"leave_at": [_("Give the time as HH:MM.")]})
                 services.file_leave(
                     user=request.user,
                     student=student,
@@ -375,9 +361,7 @@ def child(request, student_id: int):
                 messages.success(request, _("Saved."))
             else:
                 raise Http404
-        except (ValidationError, ValueError) as exc:
-            if not isinstance(exc, ValidationError):
-                exc = ValidationError({"date": [_("Give the day.")]})
+        except ValidationError as exc:
             error = _error(exc)
         else:
             return redirect("afternoon_child", student_id=student.id)

@@ -7,6 +7,7 @@ from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 from django.utils.dateparse import parse_date
+from django.utils.translation import gettext as _
 
 from shuangjian.afternoon import services
 from shuangjian.org.models import School
@@ -20,14 +21,17 @@ class Command(BaseCommand):
         parser.add_argument("--school", default="", help="A school code (default: every school).")
 
     def handle(self, *args, date: str, school: str, **options) -> None:
-        day = parse_date(date) if date else timezone.localdate()
+        try:
+            day = parse_date(date) if date else timezone.localdate()
+        except ValueError:  # well formed but no such day: 2026-02-30
+            day = None
         if day is None:
-            raise CommandError(f"Not a date: {date}")
+            raise CommandError(_("Enter a valid date (YYYY-MM-DD)."))
         schools = School.objects.order_by("code")
         if school:
             schools = schools.filter(code=school)
             if not schools.exists():
-                raise CommandError(f"No school with code {school}")
+                raise CommandError(_("There is no school with code %(code)s.") % {"code": school})
         for s in schools:
             started = time.perf_counter()
             try:
