@@ -133,6 +133,8 @@ def test_subsidy_rate_validation_and_role(world):
         ("-1", "0", "rate"),
         ("abc", "0", "rate"),
         ("1", "1e9", "outside_rate"),
+        ("NaN", "0", "rate"),
+        ("1", "Infinity", "outside_rate"),
     ):
         with pytest.raises(ValidationError) as exc:
             services.set_subsidy_rate(acc=acc, term=term(world), rate=rate, outside_rate=outside)
@@ -379,6 +381,8 @@ def test_assessment_and_rating_validation(world):
         ("21", "x", "points"),
         ("-0.5", "x", "points"),
         ("x", "x", "points"),
+        ("NaN", "x", "points"),
+        ("-Infinity", "x", "points"),
         ("10", " ", "evidence"),
     ):
         with pytest.raises(ValidationError) as exc:

@@ -45,12 +45,16 @@ def test_load_page(world, login):
     week_of_sessions(football(world))
     c = login(world.principal)
     r = c.get(url("asreview_load", world), {"start": "2026-11-02", "end": "2026-11-08"})
-    body = r.content.decode()
-    assert r.status_code == 200 and "afterschool" in body and "standard deviation" in body
+    assert r.status_code == 200
+    rows = {row.staff: row for row in r.context["load"].rows}
+    assert rows[lead(world)].per_week == [5] and rows[lead(world)].total == 5
+    assert r.context["load"].spread.maximum == 5
     r = c.get(url("asreview_load", world), {"start": "2026-11-09", "end": "2026-11-02"})
     assert r.status_code == 400 and _field(r) == "end"
     r = c.get(url("asreview_load", world), {"start": "2026-13-01"})
     assert r.status_code == 400 and _field(r) == "start"
+    r = c.get(url("asreview_load", world), {"start": "2026-11-02", "end": "9999-12-31"})
+    assert r.status_code == 400 and _field(r) == "end"
     r = c.get(url("asreview_load", world), {"start": "2026-01-01", "end": "2026-12-31"})
     assert r.status_code == 400 and _field(r) == "end"
 
@@ -83,8 +87,10 @@ def test_subsidy_bad_input_and_denials(world, login):
     c = login(world.principal)
     r = c.post(url("asreview_subsidy", world), {"rate": "-3", "outside_rate": "45"})
     assert r.status_code == 400 and _field(r) == "rate"
-    r = c.get(url("asreview_subsidy", world), {"month": "2026-13"})
-    assert r.status_code == 400 and _field(r) == "month"
+    # A month the calendar cannot run past (9999-12) is refused too, rather than overflowing.
+    for month in ("2026-13", "9999-12", "2026-1", "x"):
+        r = c.get(url("asreview_subsidy", world), {"month": month})
+        assert r.status_code == 400 and _field(r) == "month", month
     r = login(world.afterschool).post(
         url("asreview_subsidy", world), {"rate": "3", "outside_rate": "4"}
     )
@@ -297,11 +303,17 @@ def test_programme_score_denials(world, login):
 def test_teacher_evaluation_page_and_excel(world, login):
     week_of_sessions(football(world))
     c = login(world.academic)
+    teacher = lead(world)
     r = c.get(url("asreview_teachers", world))
-    assert r.status_code == 200 and "active staff" in r.content.decode()
+    assert r.status_code == 200
+    evaluation = r.context["evaluation"]
+    held = {row.staff: row.sessions for row in evaluation.rows}
+    assert held[teacher] == 5 and evaluation.taking_part == 1
     r = c.get(url("asreview_teachers", world), {"format": "xlsx"})
     values = list(load_workbook(io.BytesIO(r.content)).active.iter_rows(values_only=True))
     assert values[1][0] == "Staff number"
+    row = next(v for v in values[2:] if v[0] == teacher.staff_no)
+    assert row[2] == 5 and "足球" in row[3]
     assert login(world.afterschool).get(url("asreview_teachers", world)).status_code == 403
     assert login(world.outsider).get(url("asreview_teachers", world)).status_code == 404
 

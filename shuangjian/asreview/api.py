@@ -3,14 +3,11 @@ semester scores with their evidence and the teacher load with its spread."""
 
 from datetime import date, timedelta
 
-from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.utils import timezone
-from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema, Status
 
 from shuangjian.afternoon.models import Session
-from shuangjian.afterschool import selectors as as_selectors
 from shuangjian.org.access import access_school
 from shuangjian.rules import inspection as rules
 
@@ -86,10 +83,7 @@ class ScoresOut(Schema):
 def scores(request, school_id: int, term_id: int | None = None):
     acc = access_school(request.user, school_id)
     services.require(services.may_manage(acc), "manage_afterschool")
-    if term_id is not None:
-        term = as_selectors.term_of(acc.school, term_id)
-    else:
-        term = as_selectors.current_term(acc.school, timezone.localdate())
+    term = selectors.chosen_term(acc.school, term_id, timezone.localdate())
     if term is None:
         raise Http404
     rows = selectors.scores(acc.school, term, timezone.localdate())
@@ -149,10 +143,7 @@ def load(request, school_id: int, start: date | None = None, end: date | None = 
     services.require(services.may_manage(acc), "manage_afterschool")
     end = end or timezone.localdate()
     start = start or end - timedelta(days=27)
-    if end < start:
-        raise ValidationError({"end": [_("The end must not be before the start.")]})
-    if (end - start).days > selectors.MAX_LOAD_DAYS:
-        raise ValidationError({"end": [_("Choose at most 190 days.")]})
+    selectors.check_load_range(start, end)
     result = selectors.teacher_load(acc.school, start, end)
     s = result.spread
     return {

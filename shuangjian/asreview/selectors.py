@@ -11,12 +11,16 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
 
-from django.db.models import Count, Q
+from django.core.exceptions import ValidationError
+from django.db.models import Count
+from django.utils.translation import gettext as _
 
 from shuangjian.afternoon.models import Session
+from shuangjian.afterschool import selectors as as_selectors
 from shuangjian.afterschool.models import Enrolment, OutsideStaff, Programme, ProgrammeSlot
 from shuangjian.org.models import School, Staff, Term
 from shuangjian.org.selectors import school_calendar
+from shuangjian.reporting.selectors import month_bounds
 from shuangjian.rules import inspection as rules
 
 from .models import (
@@ -29,6 +33,13 @@ from .models import (
 )
 
 MAX_LOAD_DAYS = 190  # about a term
+
+
+def chosen_term(school: School, term_id: int | None, today: date) -> Term | None:
+    """The school's term with that id, or its current term when none was asked for."""
+    if term_id is not None:
+        return as_selectors.term_of(school, term_id)
+    return as_selectors.current_term(school, today)
 
 
 def held_sessions(school: School, start: date, end: date):
@@ -103,6 +114,13 @@ class Load:
         return round(self.spread.mean / len(self.weeks), 1)
 
 
+def check_load_range(start: date, end: date) -> None:
+    if end < start:
+        raise ValidationError({"end": [_("The end must not be before the start.")]})
+    if (end - start).days > MAX_LOAD_DAYS:
+        raise ValidationError({"end": [_("Choose at most 190 days.")]})
+
+
 def teacher_load(school: School, start: date, end: date) -> Load:
     """Held sessions per staff member per week over [start, end], and their spread."""
     first_monday = start - timedelta(days=start.weekday())
@@ -164,18 +182,11 @@ class SubsidySheet:
         return sum(r.without_rate for r in self.rows)
 
 
-def month_end(first: date) -> date:
-    nxt = (first.replace(day=28) + timedelta(days=4)).replace(day=1)
-    return nxt - timedelta(days=1)
-
-
 def subsidy_sheet(school: School, month: date) -> SubsidySheet:
     """Held sessions × the term's rate per teacher for one month; cancelled sessions earn nothing."""
-    first = month.replace(day=1)
+    first, last = month_bounds(month)
     sessions = list(
-        held_sessions(school, first, month_end(first)).values_list(
-            "programme_id", "programme__term_id"
-        )
+        held_sessions(school, first, last).values_list("programme_id", "programme__term_id")
     )
     teachers = programme_teachers({pid for pid, _t in sessions})
     term_ids = {t for _p, t in sessions}
@@ -388,7 +399,7 @@ def child_ratings(student, user) -> list[RatingRow]:
 
 def has_place(student, programme: Programme) -> bool:
     return Enrolment.objects.filter(
-        Q(status=Enrolment.Status.ALLOCATED), student=student, programme=programme
+        student=student, programme=programme, status=Enrolment.Status.ALLOCATED
     ).exists()
 
 

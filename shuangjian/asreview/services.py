@@ -61,12 +61,18 @@ def _actor(acc: SchoolAccess) -> User | None:
     return acc.user if acc.user.pk else None
 
 
-def _money(value, field: str) -> Decimal:
+def _decimal(value, top) -> Decimal | None:
+    """A typed number from 0 to top; None for anything else (text, NaN, infinity, out of range)."""
     try:
-        amount = Decimal(str(value).strip())
+        number = Decimal(str(value).strip())
     except (InvalidOperation, ValueError):
-        amount = None
-    if amount is None or not amount.is_finite() or not 0 <= amount <= MAX_RATE:
+        return None
+    return number if number.is_finite() and 0 <= number <= top else None
+
+
+def _money(value, field: str) -> Decimal:
+    amount = _decimal(value, MAX_RATE)
+    if amount is None:
         raise ValidationError(
             {field: [_("Enter an amount between 0 and 10000 yuan.")]}, code="invalid"
         )
@@ -265,11 +271,8 @@ def assess(*, acc: SchoolAccess, programme, points, evidence: str) -> Assessment
     require(may_review(acc), "assess_programme")
     if programme.school_id != acc.school.id:
         raise PermissionDenied("other_school")
-    try:
-        value = Decimal(str(points).strip())
-    except (InvalidOperation, ValueError):
-        value = None
-    if value is None or not value.is_finite() or not 0 <= value <= rules.EFFECTIVENESS_POINTS:
+    value = _decimal(points, rules.EFFECTIVENESS_POINTS)
+    if value is None:
         raise ValidationError({"points": [_("Enter points from 0 to 20.")]}, code="invalid")
     evidence = (evidence or "").strip()
     if not evidence:
