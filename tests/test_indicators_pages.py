@@ -90,7 +90,9 @@ def test_school_dashboard_shows_the_rolled_up_figures(data, login, who):
 @pytest.mark.parametrize(
     "query, field",
     [("?start=2026-02-30", "start"), ("?start=2026-11-10&end=2026-11-01", "end"),
-     ("?start=2020-01-01&end=2026-11-01", "end")],
+     ("?start=2020-01-01&end=2026-11-01", "end"),
+     # Years date arithmetic would overflow on are refused, not a 500.
+     ("?end=0001-01-01", "end"), ("?start=9999-12-30&end=9999-12-31", "start")],
 )  # fmt: skip
 def test_school_dashboard_bad_period_names_the_field(world, login, query, field):
     url = reverse("indicators_school", args=[world.school.id]) + query
@@ -98,6 +100,16 @@ def test_school_dashboard_bad_period_names_the_field(world, login, query, field)
     assert r.status_code == 400
     assert f'data-field="{field}"' in r.content.decode()
     assert not DailyFigure.objects.exists()
+
+
+@pytest.mark.parametrize("query", ["?end=0001-01-01", "?start=9999-12-30&end=9999-12-31"])
+def test_region_dashboard_and_drill_refuse_out_of_range_years(world, login, query):
+    region = reverse("indicators_region", args=[world.county.id]) + query
+    r = login(world.officer).get(region)
+    assert r.status_code == 400 and 'data-field="' in r.content.decode()
+    drill = reverse("indicators_drill", args=[world.school.id, "HW-NOTICE"]) + query
+    r = login(world.principal).get(drill)
+    assert r.status_code == 400 and 'data-field="' in r.content.decode()
 
 
 def test_school_dashboard_denials(world, login):
@@ -251,7 +263,7 @@ def test_api_school_figures(data, login):
 @pytest.mark.parametrize(
     "query, field",
     [("?ids=HW-NOTICE,NOPE", "ids"), ("?start=31-12-2026", "start"),
-     ("?start=2026-11-10&end=2026-11-01", "end")],
+     ("?start=2026-11-10&end=2026-11-01", "end"), ("?end=0001-01-01", "end")],
 )  # fmt: skip
 def test_api_bad_input_names_the_field(world, login, query, field):
     r = login(world.principal).get(f"/api/v1/schools/{world.school.id}/indicators{query}")

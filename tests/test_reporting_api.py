@@ -121,6 +121,11 @@ def test_a_returned_report_can_be_reposted(world, client, password, sched):
             "figures.HW-OVER-LIMIT.denominator",
             "unexpected",
         ),
+        (
+            {"HW-WITHIN-LIMIT": {"numerator": float("inf"), "denominator": 2}},
+            "figures.HW-WITHIN-LIMIT.numerator",
+            "not_finite",
+        ),
         ({}, "figures", "required"),
     ],
 )
@@ -135,7 +140,7 @@ def test_bad_figures_are_refused_naming_the_field(
 
 
 def test_bad_period_and_schema_errors(world, client, password, sched):
-    from datetime import timedelta
+    from datetime import date, timedelta
 
     auth = token_for(client, "principal", password)
     r = _post(client, auth, period=periods(sched)[0].start + timedelta(days=1))
@@ -143,6 +148,12 @@ def test_bad_period_and_schema_errors(world, client, password, sched):
     running = sched.first_day + timedelta(days=3 * sched.period_days)
     r = _post(client, auth, period=running)
     assert r.status_code == 422 and r.json()["code"] == "period_not_over"
+    # A period of the schedule that would end past the last date there is: 422, not a 500.
+    far = sched.first_day + timedelta(
+        days=sched.period_days * ((date.max - sched.first_day).days // sched.period_days)
+    )
+    r = _post(client, auth, period=far)
+    assert r.status_code == 422 and r.json()["code"] == "no_period"
     r = client.post(
         "/api/v1/reports",
         {"school": "A001", "period": "not-a-date", "figures": {}},

@@ -231,6 +231,20 @@ def test_monthly_values_changes_and_reporting_rate(world, sched):
     assert row.reporting.expected == len(data.periods) and row.reporting.submitted == 1
 
 
+def test_monthly_page_shows_the_month_and_refuses_a_bad_one(world, sched, login):
+    client = login(world.officer)
+    url = f"/r/{world.county.id}/monthly/"
+    month = periods(sched)[0].end.strftime("%Y-%m")
+    r = client.get(f"{url}?month={month}")
+    assert r.status_code == 200 and f'value="{month}"' in r.content.decode()
+    assert "errorlist" not in r.content.decode()
+    for bad in ("2026-13", "9999-12", "0001-01", "x"):  # 9999-12 would overflow: not a 500
+        r = client.get(f"{url}?month={bad}")
+        assert r.status_code == 400, bad
+        assert 'data-field="month"' in r.content.decode()
+        assert "Enter the month as YYYY-MM." in r.content.decode()
+
+
 # -- Pages --------------------------------------------------------------------------------------
 
 
@@ -263,7 +277,7 @@ def test_bulletin_pages_for_officer_and_inspector(world, sched, county, login):
     assert client.get(f"/r/{world.county.id}/monthly/").status_code == 200
     month = client.get(f"/r/{world.county.id}/monthly/?month={p.end:%Y-%m}").content.decode()
     assert f"/indicators/{WITHIN}/?start={p.end.replace(day=1)}&amp;end=" in month  # traceable
-    assert client.get(f"/r/{world.county.id}/monthly/?month=2026-13").status_code == 404
+    assert client.get(f"/r/{world.county.id}/monthly/?month=2026-13").status_code == 400
 
     inspector = login(world.inspector)
     assert inspector.get(f"/r/{world.county.id}/bulletins/{b.id}/").status_code == 200

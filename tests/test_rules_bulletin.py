@@ -1,6 +1,6 @@
 """Bulletin ranking rules (SV-02) and reporting periods (SV-01): pure Python, no database."""
 
-from datetime import date
+from datetime import date, timedelta
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -145,3 +145,6 @@ def test_periods():
     assert ended_periods(first, 14, 3, date(2026, 10, 4)) == [period_at(first, 14, 3, 0)]
     assert ended_periods(first, 14, 3, date(2026, 10, 5))[0] == p
     assert ended_periods(first, 14, 3, date(2026, 9, 1)) == []
+    # A period that would run past the last date there is does not exist (no OverflowError).
+    last = first + timedelta(days=14 * ((date.max - first).days // 14))
+    assert period_starting(first, 14, 3, last) is None

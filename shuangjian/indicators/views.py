@@ -14,13 +14,12 @@ from django.db.models import Max
 from django.http import Http404
 from django.shortcuts import render
 from django.utils import timezone
-from django.utils.dateparse import parse_date
 from django.utils.translation import gettext as _
 
 from shuangjian.org.access import access_region, access_school
 from shuangjian.org.grades import grade_label
 from shuangjian.org.models import Term
-from shuangjian.params import int_param
+from shuangjian.params import date_param, int_param
 
 from . import selectors
 from .catalogue import INDICATORS, PERCENT
@@ -43,16 +42,13 @@ def default_start(schools, today: date) -> date:
 
 
 def parse_period(params, schools) -> tuple[date, date]:
-    """?start=…&end=… (ISO dates); by default the running term up to today."""
+    """?start=…&end=… (YYYY-MM-DD, years 2000–2100); by default the running term up to today."""
     today = timezone.localdate()
     values = {}
     for name in ("start", "end"):
         raw = params.get(name, "")
         if raw:
-            try:
-                values[name] = parse_date(raw)
-            except ValueError:
-                values[name] = None
+            values[name] = date_param(raw)
             if values[name] is None:
                 raise PeriodError(name, _("Enter a valid date (YYYY-MM-DD)."))
     end = values.get("end") or today

@@ -8,9 +8,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from shuangjian.indicators.catalogue import INDICATORS, Indicator
-from shuangjian.indicators.selectors import unit_figures
+from shuangjian.indicators.selectors import schools_below, unit_figures
 from shuangjian.org.models import Region, School
-from shuangjian.org.selectors import schools_in_region
 from shuangjian.rules import bulletin as rules
 
 from .models import Bulletin, GoodPractice, ReportingSchedule, SchoolReport
@@ -36,6 +35,11 @@ def recent_periods(school_or_region, today: date | None = None) -> list[rules.Pe
         schedule.first_day, schedule.period_days, schedule.due_days, today or timezone.localdate()
     )
     return periods[:RECENT_PERIODS]
+
+
+def _schools(region: Region) -> list[School]:
+    """The schools below `region` with their county: only what a row needs (no pupil counts)."""
+    return list(schools_below(region).select_related("county").order_by("county__code", "code"))
 
 
 def main_indicators() -> list[str]:
@@ -165,7 +169,7 @@ def period_overview(region: Region, period: rules.Period | None, today=None) -> 
     ov = Overview(region, period, overdue=period is not None and period.due < today)
     if period is None:
         return ov
-    schools = list(schools_in_region(region))
+    schools = _schools(region)
     reports = {
         r.school_id: r
         for r in SchoolReport.objects.filter(
@@ -343,7 +347,7 @@ def monthly(region: Region, month: date) -> Monthly:
             schedule.first_day, schedule.period_days, schedule.due_days, end + timedelta(days=1)
         )
         periods = [p for p in all_periods if start <= p.end <= end]
-    schools = list(schools_in_region(region))
+    schools = _schools(region)
     reports = {
         (r.school_id, r.period_start): r
         for r in SchoolReport.objects.filter(

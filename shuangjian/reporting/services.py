@@ -15,11 +15,10 @@ from datetime import date
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Max
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from shuangjian.indicators.catalogue import INDICATORS
+from shuangjian.indicators.catalogue import INDICATORS, PERCENT
 from shuangjian.indicators.selectors import Figure, school_figures, unit_figures
 from shuangjian.org.access import SchoolAccess
 from shuangjian.org.models import Region, RegionRole, School, User
@@ -155,9 +154,11 @@ def check_figures(raw: dict) -> dict:
         num, den = pair.get("numerator"), pair.get("denominator")
         if den is not None and not math.isfinite(den):
             raise _invalid(f"{field}.denominator", _("Enter a finite number."), "not_finite")
-        if num is None or not math.isfinite(num) or num < 0:
+        if num is not None and not math.isfinite(num):
+            raise _invalid(f"{field}.numerator", _("Enter a finite number."), "not_finite")
+        if num is None or num < 0:
             raise _invalid(f"{field}.numerator", _("The numerator must be 0 or more."), "negative")
-        if indicator.unit == "percent":
+        if indicator.unit == PERCENT:
             if den is None:
                 raise _invalid(
                     f"{field}.denominator", _("A percentage needs a denominator."), "required"
@@ -360,10 +361,9 @@ def issue_bulletin(
         "catalogue": catalogue_snapshot(),
     }
     previous = Bulletin.objects.filter(region=region).order_by("-number").first()
-    number = (Bulletin.objects.filter(region=region).aggregate(n=Max("number"))["n"] or 0) + 1
     return Bulletin.objects.create(
         region=region,
-        number=number,
+        number=previous.number + 1 if previous else 1,
         period_start=period.start,
         period_end=period.end,
         indicators=ids,

@@ -7,31 +7,21 @@ and the schedule, bulletins (issue, read, Excel, PDF), monthly scheduling, case 
 Public: the published cases of a region.
 """
 
-from datetime import date
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
-from django.utils.dateparse import parse_date
 from django.utils.translation import gettext as _
 
 from shuangjian.indicators.catalogue import INDICATORS
 from shuangjian.org.access import access_region, access_school
 from shuangjian.org.models import Region, RegionRole
-from shuangjian.params import int_param
+from shuangjian.params import date_param, int_param
 
 from . import export, selectors, services
 from .models import Bulletin, GoodPractice, SchoolReport
-
-
-def _date(value: str | None) -> date | None:
-    try:
-        return parse_date(value or "")
-    except ValueError:
-        return None
 
 
 def _show(request, exc: ValidationError) -> None:
@@ -67,7 +57,7 @@ def school_reports(request, school_id: int):
 @login_required
 def report(request, school_id: int, period: str):
     acc = _school_reader(request, school_id)
-    start = _date(period)
+    start = date_param(period)
     if start is None:
         raise Http404
     if request.method == "POST":
@@ -154,7 +144,7 @@ def overview(request, region_id: int):
     role, region = access_region(request.user, region_id)
     if request.method == "POST":
         try:
-            first_day = _date(request.POST.get("first_day"))
+            first_day = date_param(request.POST.get("first_day"))
             if first_day is None:
                 raise ValidationError({"first_day": _("Enter a valid date.")})
             services.set_schedule(
@@ -169,7 +159,7 @@ def overview(request, region_id: int):
             _show(request, exc)
         return redirect(request.path)
     periods = selectors.recent_periods(region)
-    chosen = _date(request.GET.get("period"))
+    chosen = date_param(request.GET.get("period"))
     period = next((p for p in periods if p.start == chosen), periods[0] if periods else None)
     return render(
         request,
@@ -190,7 +180,7 @@ def bulletins(request, region_id: int):
     role, region = access_region(request.user, region_id)
     if request.method == "POST":
         try:
-            start = _date(request.POST.get("period"))
+            start = date_param(request.POST.get("period"))
             if start is None:
                 raise ValidationError({"period": _("Choose a period.")})
             bulletin = services.issue_bulletin(
@@ -257,13 +247,17 @@ def bulletin_pdf(request, region_id: int, bulletin_id: int):
 def monthly(request, region_id: int):
     _role, region = access_region(request.user, region_id)
     raw = request.GET.get("month", "")
-    month = _date(f"{raw}-01") if raw else timezone.localdate()
-    if month is None:
-        raise Http404
+    month = date_param(f"{raw}-01") if raw else timezone.localdate()
+    error = _("Enter the month as YYYY-MM.") if month is None else ""
     return render(
         request,
         "reporting/monthly.html",
-        {"region": region, "data": selectors.monthly(region, month)},
+        {
+            "region": region,
+            "data": selectors.monthly(region, month or timezone.localdate()),
+            "error": error,
+        },
+        status=400 if error else 200,
     )
 
 

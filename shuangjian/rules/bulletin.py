@@ -51,11 +51,15 @@ def period_at(first: date, length: int, due_days: int, index: int) -> Period:
 
 
 def period_starting(first: date, length: int, due_days: int, day: date) -> Period | None:
-    """The period that starts on `day`, or None when no period starts then."""
+    """The period that starts on `day`, or None when no period starts then (nor can end: a
+    period running past the last date there is)."""
     offset = (day - first).days
     if offset < 0 or offset % length:
         return None
-    return period_at(first, length, due_days, offset // length)
+    try:
+        return period_at(first, length, due_days, offset // length)
+    except OverflowError:
+        return None
 
 
 def ended_periods(first: date, length: int, due_days: int, today: date) -> list[Period]:
